@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Chapter 1, "Interface initialisation": how "ip link add wg0 type wireguard"
+ * becomes a net_device, what the device promises the stack (MTU, flags,
+ * offload features) and how it goes away again, including when the
+ * namespace holding its sockets dies.
+ */
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "socket.h"
+#include "trace.h"
+
+/* Every wgtour device, for the namespace-exit handler below. Under RTNL. */
+static LIST_HEAD(wgt_device_list);
+
+static int wgt_open(struct net_device *dev)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+	int ret;
+
+	/* The sockets exist only while the device is up (chapter 1). */
+	mutex_lock(&wg->conf_lock);
+	ret = wgt_socket_open(wg, wg->listen_port);
+	mutex_unlock(&wg->conf_lock);
+	if (ret < 0)
+		return ret;
+	trace_device_up(dev);
+	return 0;
+}
+
+static int wgt_stop(struct net_device *dev)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+
+	mutex_lock(&wg->conf_lock);
+	wgt_socket_close(wg);
+	mutex_unlock(&wg->conf_lock);
+	trace_device_down(dev);
+	return 0;
+}
+
+/*
+ * Until the transmission chapter, there is nowhere to send a packet: each
+ * one is dropped and counted, so "ip -s link" shows what happened to it.
+ */
+static netdev_tx_t wgt_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	DEV_STATS_INC(dev, tx_dropped);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops wgt_netdev_ops = {
+	.ndo_open		= wgt_open,
+	.ndo_stop		= wgt_stop,
+	.ndo_start_xmit		= wgt_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+/*
+ * Called by unregister_netdevice once the last reference is gone: free what
+ * newlink allocated and wipe the private key before the memory is reused.
+ */
+static void wgt_destruct(struct net_device *dev)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+
+	trace_device_destroy(dev);
+	free_percpu(dev->tstats);
+	memzero_explicit(wg->static_private, sizeof(wg->static_private));
+	mutex_destroy(&wg->conf_lock);
+}
+
+static const struct device_type wgt_device_type = { .name = KBUILD_MODNAME };
+
+/* The offloads we accept: we segment GSO packets ourselves (chapter 5). */
+#define WGT_FEATURES (NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_SG | \
+		      NETIF_F_GSO | NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA)
+
+static void wgt_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &wgt_netdev_ops;
+	dev->needs_free_netdev = true;
+	SET_NETDEV_DEVTYPE(dev, &wgt_device_type);
+
+	/* A layer-3 tunnel: no link-layer header, no ARP, one peer per packet. */
+	dev->type = ARPHRD_NONE;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	/* Our own per-peer queues replace a qdisc; xmit takes no tx lock. */
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->features |= NETIF_F_LLTX | WGT_FEATURES;
+	dev->hw_features |= WGT_FEATURES;
+	dev->hw_enc_features |= WGT_FEATURES;
+
+	dev->needed_headroom = WGT_OVERHEAD_V6 - WGT_AUTHTAG_LEN;
+	dev->needed_tailroom = WGT_PADDING_MULTIPLE + WGT_AUTHTAG_LEN;
+	dev->mtu = ETH_DATA_LEN - WGT_OVERHEAD_V6;
+	dev->min_mtu = IPV4_MIN_MTU;
+	dev->max_mtu = round_down(INT_MAX, WGT_PADDING_MULTIPLE) - WGT_OVERHEAD_V6;
+}
+
+static int wgt_newlink(struct net *src_net, struct net_device *dev,
+		       struct nlattr *tb[], struct nlattr *data[],
+		       struct netlink_ext_ack *extack)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+	int ret;
+
+	wg->dev = dev;
+	/* The request came from src_net: that is where the sockets will live. */
+	wg->creating_net = src_net;
+	mutex_init(&wg->conf_lock);
+	INIT_LIST_HEAD(&wg->peer_list);
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+
+	ret = register_netdevice(dev);
+	if (ret < 0) {
+		free_percpu(dev->tstats);
+		return ret;
+	}
+	/*
+	 * Only now: a failing register_netdevice() would call the destructor
+	 * itself, and we just freed what it would free a second time.
+	 */
+	dev->priv_destructor = wgt_destruct;
+	list_add(&wg->device_list, &wgt_device_list);
+	trace_device_create(dev);
+	return 0;
+}
+
+static void wgt_dellink(struct net_device *dev, struct list_head *head)
+{
+	struct wgt_device *wg = netdev_priv(dev);
+
+	list_del(&wg->device_list);
+	unregister_netdevice_queue(dev, head);
+}
+
+static struct rtnl_link_ops wgt_link_ops __read_mostly = {
+	.kind		= "wireguard",
+	.priv_size	= sizeof(struct wgt_device),
+	.setup		= wgt_setup,
+	.newlink	= wgt_newlink,
+	.dellink	= wgt_dellink,
+};
+
+/*
+ * A namespace is going away. Devices living in it are deleted by the core,
+ * but a device that was moved elsewhere still has its sockets here: delete
+ * it too, since it could never send or receive again (chapter 1).
+ */
+static void __net_exit wgt_net_pre_exit(struct net *net)
+{
+	struct wgt_device *wg, *tmp;
+	LIST_HEAD(kill);
+
+	rtnl_lock();
+	list_for_each_entry_safe(wg, tmp, &wgt_device_list, device_list) {
+		if (wg->creating_net == net)
+			wgt_dellink(wg->dev, &kill);
+	}
+	unregister_netdevice_many(&kill);
+	rtnl_unlock();
+}
+
+static struct pernet_operations wgt_net_ops = {
+	.pre_exit = wgt_net_pre_exit,
+};
+
+/**
+ * wgt_device_init() - register the "wireguard" link kind
+ *
+ * Return: 0, or a negative errno with nothing left registered.
+ */
+int __init wgt_device_init(void)
+{
+	int ret;
+
+	ret = register_pernet_device(&wgt_net_ops);
+	if (ret)
+		return ret;
+	ret = rtnl_link_register(&wgt_link_ops);
+	if (ret)
+		unregister_pernet_device(&wgt_net_ops);
+	return ret;
+}
+
+/**
+ * wgt_device_uninit() - delete every device and unregister the link kind
+ */
+void wgt_device_uninit(void)
+{
+	/* rtnl_link_unregister() deletes the devices still using our kind. */
+	rtnl_link_unregister(&wgt_link_ops);
+	unregister_pernet_device(&wgt_net_ops);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-interface state of wgtour (chapter 1). One struct wgt_device lives
+ * in the private area of each "wireguard" net_device.
+ */
+#ifndef _WGTOUR_DEVICE_H
+#define _WGTOUR_DEVICE_H
+
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <net/sock.h>
+
+#include "messages.h"
+
+/**
+ * struct wgt_device - one WireGuard interface
+ * @dev: the net_device this state belongs to
+ * @creating_net: the namespace the device was created in. Its UDP sockets
+ *	live there for the device's whole life, even after the device itself
+ *	moves to another namespace (chapter 1, "The birth namespace").
+ * @sock4: IPv4 UDP socket, NULL while the device is down
+ * @sock6: IPv6 UDP socket, NULL while down or when IPv6 is disabled
+ * @conf_lock: serialises every configuration change (netlink, up/down)
+ * @static_private: this interface's Curve25519 private key (clamped)
+ * @static_public: the public key derived from @static_private
+ * @has_identity: whether a private key is set
+ * @listen_port: configured port (0: let the kernel choose when opening)
+ * @bound_port: the port the open sockets actually use, what "wg" shows
+ * @fwmark: mark put on outgoing UDP packets, for policy routing
+ * @peer_list: the peers, in the order they were added
+ * @num_peers: length of @peer_list
+ * @dump_gen: bumped by every change, so a multi-part dump can tell that
+ *	the device changed under it
+ * @device_list: entry in the module's list of devices (main.c)
+ */
+struct wgt_device {
+	struct net_device *dev;
+	struct net *creating_net;
+	struct sock __rcu *sock4;
+	struct sock __rcu *sock6;
+	struct mutex conf_lock;
+	u8 static_private[WGT_KEY_LEN];
+	u8 static_public[WGT_KEY_LEN];
+	bool has_identity;
+	u16 listen_port;
+	u32 fwmark;
+	struct list_head peer_list;
+	unsigned int num_peers;
+	unsigned int dump_gen;
+	struct list_head device_list;
+};
+
+int wgt_device_init(void);
+void wgt_device_uninit(void);
+
+#endif /* _WGTOUR_DEVICE_H */

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Chapter 1, "Module entry and exit". Loading wgtour.ko registers the two
+ * things the stock tools look for: the rtnl link kind "wireguard" (for
+ * "ip link add ... type wireguard") and the generic-netlink family
+ * "wireguard" (for "wg"). Unloading undoes them in the opposite order.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "netlink.h"
+
+static int __init wgt_mod_init(void)
+{
+	int ret;
+
+	ret = wgt_device_init();
+	if (ret < 0)
+		goto err_device;
+	/* Last: once "wg" can see the family, every device op must work. */
+	ret = wgt_genetlink_init();
+	if (ret < 0)
+		goto err_netlink;
+	pr_info("wgtour: WireGuard, written to be read and traced\n");
+	return 0;
+
+err_netlink:
+	wgt_device_uninit();
+err_device:
+	return ret;
+}
+
+static void __exit wgt_mod_exit(void)
+{
+	wgt_genetlink_uninit();
+	wgt_device_uninit();
+}
+
+module_init(wgt_mod_init);
+module_exit(wgt_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("wgtour: a WireGuard implementation written to be read and traced");
+MODULE_AUTHOR("The wgtour authors");
+MODULE_ALIAS_RTNL_LINK("wireguard");
+MODULE_ALIAS_GENL_FAMILY("wireguard");
