@@ -38,7 +38,7 @@ struct wgt_device {
 	struct net *creating_net;
 	struct sock __rcu *sock4;
 	struct sock __rcu *sock6;
-	struct mutex conf_lock;
+	struct mutex conf_lock; /* see above: every config change */
 	u8 static_private[WGT_KEY_LEN];
 	u8 static_public[WGT_KEY_LEN];
 	bool has_identity;

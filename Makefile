@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wgtour: the one entry point. "make help" lists every target.
+# Targets that need packages run "setup" first; setup is quiet when nothing
+# is missing.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+KVER = $(shell labs/vm/kver 2>/dev/null)
+KDIR = /lib/modules/$(KVER)/build
+SETUP_STAMP := build/.setup-done
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@echo "wgtour - WireGuard in the Linux kernel, written to be read and traced"
+	@echo
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+
+setup: ## install missing Debian packages, unpack kernel tools (idempotent)
+	@scripts/setup.sh
+
+module: setup ## build module/wgtour.ko against the lab kernel's headers (W=1)
+	@$(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module W=1 modules
+
+lint: setup ## checkpatch --strict and sparse (C=2) on the module
+	@tests/host/lint.sh
+
+book: setup ## build the book: build/book/index.html and build/book/wgtour.epub
+	@docs/book/build.sh
+
+shell: module ## interactive root shell in the lab VM, wgtour.ko loaded
+	@labs/vm/run --name shell --timeout $${WGTOUR_SHELL_TIMEOUT:-86400} --shell
+
+check: module ## the whole test suite: lint, book, then the VM tests (TAP)
+	@tests/check.sh
+
+lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
+	@labs/rx/run.sh
+
+clean: ## remove build outputs (build/ and the module's objects)
+	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
+	rm -rf build
+
+.PHONY: help setup module lint book shell check lab-rx clean

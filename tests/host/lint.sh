@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module's style gate: checkpatch --strict (from the lab kernel's own
+# source package), sparse through Kbuild's C=2, and a W=1 build with no
+# warning at all. Runs on the host; needs "make setup".
+. "$(dirname "$0")/../lib/ktap.sh"
+
+kver=$("$WGTOUR_ROOT/labs/vm/kver") || exit 1
+kdir=/lib/modules/$kver/build
+checkpatch=$WGTOUR_ROOT/build/linux-src/scripts/checkpatch.pl
+out=$WGTOUR_ROOT/build/lint
+mkdir -p "$out"
+
+ktap_plan 3
+
+# --no-tree: we are not inside a kernel tree. Generated *.mod.c is not ours.
+sources=$(ls "$WGTOUR_ROOT"/module/*.[ch] | grep -v '\.mod\.c$' | grep -v '/trace\.h$')
+cp_opts=(--strict --no-tree --quiet --show-types --terse --no-summary)
+"$checkpatch" "${cp_opts[@]}" -f $sources > "$out/checkpatch.txt" 2>&1
+# TRACE_EVENT() is a macro language of its own whose customary layout
+# (one "TP_STRUCT__entry(" per line) trips two layout checks and nothing else.
+"$checkpatch" "${cp_opts[@]}" --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT \
+	-f "$WGTOUR_ROOT/module/trace.h" >> "$out/checkpatch.txt" 2>&1
+if [ -s "$out/checkpatch.txt" ]; then
+	sed 's/^/  /' "$out/checkpatch.txt"
+	ktap_result fail "checkpatch --strict: no errors, warnings or checks"
+else
+	ktap_result ok "checkpatch --strict: no errors, warnings or checks"
+fi
+
+# A scratch copy of the sources, so these full rebuilds leave module/ alone.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp "$WGTOUR_ROOT"/module/Kbuild "$WGTOUR_ROOT"/module/*.[ch] "$scratch/"
+
+make -s -C "$kdir" M="$scratch" W=1 C=2 modules > "$out/sparse.txt" 2>&1
+if grep -E 'warning|error' "$out/sparse.txt" | sed 's/^/  /' | grep .; then
+	ktap_result fail "sparse (C=2) and W=1: no warnings"
+else
+	ktap_result ok "sparse (C=2) and W=1: no warnings"
+fi
+
+make -s -C "$kdir" M="$scratch" clean > /dev/null 2>&1
+make -C "$kdir" M="$scratch" W=1 modules > "$out/w1.txt" 2>&1
+rc=$?
+if [ $rc != 0 ] || grep -q 'warning:' "$out/w1.txt"; then
+	grep -E 'warning:|error' "$out/w1.txt" | sed 's/^/  /'
+	ktap_result fail "W=1 build from clean: no warnings"
+else
+	ktap_result ok "W=1 build from clean: no warnings"
+fi
+ktap_finish

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for tests that run inside the lab VM (tests/vm/*.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+
+WGTOUR_KO=$WGTOUR_ROOT/module/wgtour.ko
+
+if [ "${WGTOUR_IN_VM:-}" != 1 ]; then
+	echo "# this test runs inside the lab VM: make check, or labs/vm/run $0" >&2
+	exit 4	# kselftest's "skip"
+fi
+
+# wgt_load - load wgtour.ko (and what it depends on) unless it is loaded.
+wgt_load()
+{
+	local dep
+	[ -d /sys/module/wgtour ] && return 0
+	for dep in $(modinfo -F depends "$WGTOUR_KO" | tr , ' '); do
+		modprobe "$dep" || return 1
+	done
+	insmod "$WGTOUR_KO"
+}
+
+# wgt_unload - remove wgtour.ko; its devices go with it.
+wgt_unload()
+{
+	[ -d /sys/module/wgtour ] || return 0
+	rmmod wgtour
+}
+
+# wgt_stock_load / wgt_stock_unload - the stock wireguard.ko, for
+# differential tests. The lab VM refuses it to modprobe's alias lookups, so
+# it is loaded on purpose, past the "install" rule, and only while ours is out.
+wgt_stock_load()
+{
+	wgt_unload && modprobe --ignore-install wireguard
+}
+
+wgt_stock_unload()
+{
+	[ -d /sys/module/wireguard ] || return 0
+	rmmod wireguard
+}
+
+# wgt_netns_clean - delete every namespace a test made (names start "wgt").
+wgt_netns_clean()
+{
+	local ns
+	for ns in $(ip netns list | awk '/^wgt/ { print $1 }'); do
+		ip netns del "$ns"
+	done
+}
