@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The two-peer topology every lab starts from (sourced inside the lab VM):
+#
+#   netns wgt-a                                  netns wgt-b
+#   +---------------------+   veth pair   +---------------------+
+#   | veth-a 192.0.2.1/24 |---------------| veth-b 192.0.2.2/24 |
+#   |        2001:db8::1  |               |        2001:db8::2  |
+#   | wg0  10.0.0.1/24    |               | wg0  10.0.0.2/24    |
+#   |      fd00::1/64     |               |      fd00::2/64     |
+#   +---------------------+               +---------------------+
+#
+# The outer (veth) addresses come from the documentation ranges; the tunnel
+# addresses are what the lab's traffic uses. Each side gets its own key pair
+# and listen port (51820 for a, 51821 for b).
+#
+# topo_up       build it (devices and keys; peers once the module has them)
+# topo_down     remove it
+# topo_show     print what exists, as "ip" and "wg" see it
+
+TOPO_NS_A=wgt-a
+TOPO_NS_B=wgt-b
+
+topo_step()
+{
+	printf '\033[1m==> %s\033[0m\n' "$*"
+}
+
+topo_up()
+{
+	local side ns port
+	topo_step "two network namespaces joined by a veth pair"
+	ip netns add "$TOPO_NS_A" && ip netns add "$TOPO_NS_B" || return 1
+	ip link add veth-a netns "$TOPO_NS_A" type veth peer name veth-b netns "$TOPO_NS_B"
+	ip -n "$TOPO_NS_A" addr add 192.0.2.1/24 dev veth-a
+	ip -n "$TOPO_NS_B" addr add 192.0.2.2/24 dev veth-b
+	ip -n "$TOPO_NS_A" addr add 2001:db8::1/64 dev veth-a nodad
+	ip -n "$TOPO_NS_B" addr add 2001:db8::2/64 dev veth-b nodad
+	for ns in "$TOPO_NS_A" "$TOPO_NS_B"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$TOPO_NS_A" link set veth-a up
+	ip -n "$TOPO_NS_B" link set veth-b up
+
+	for side in a b; do
+		ns=wgt-$side
+		port=$([ $side = a ] && echo 51820 || echo 51821)
+		topo_step "netns $ns: ip link add wg0 type wireguard; wg set wg0 private-key ... listen-port $port"
+		ip -n "$ns" link add wg0 type wireguard || return 1
+		(umask 077; wg genkey > "/tmp/topo-$side.key")
+		wg pubkey < "/tmp/topo-$side.key" > "/tmp/topo-$side.pub"
+		ip netns exec "$ns" wg set wg0 private-key "/tmp/topo-$side.key" \
+			listen-port "$port" || return 1
+		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev wg0
+		ip -n "$ns" addr add "fd00::$([ $side = a ] && echo 1 || echo 2)/64" dev wg0 nodad
+		ip -n "$ns" link set wg0 up || return 1
+	done
+}
+
+topo_show()
+{
+	local ns
+	for ns in "$TOPO_NS_A" "$TOPO_NS_B"; do
+		topo_step "netns $ns"
+		ip -n "$ns" -brief address
+		ip -n "$ns" -d link show wg0 | sed -n '1,3p'
+		echo "  driver of wg0: $(ip netns exec "$ns" sh -c 'grep DEVTYPE /sys/class/net/wg0/uevent')"
+		ip netns exec "$ns" wg show wg0
+		echo
+	done
+}
+
+topo_down()
+{
+	ip netns del "$TOPO_NS_A" 2>/dev/null
+	ip netns del "$TOPO_NS_B" 2>/dev/null
+	return 0
+}
