@@ -11,8 +11,10 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include "debug.h"
 #include "device.h"
 #include "netlink.h"
+#include "peer.h"
 #include "socket.h"
 #include "trace.h"
 
@@ -72,9 +74,13 @@ static void wgt_destruct(struct net_device *dev)
 	struct wgt_device *wg = netdev_priv(dev);
 
 	trace_device_destroy(dev);
+	mutex_lock(&wg->conf_lock);
+	wgt_peer_remove_all(wg);
+	mutex_unlock(&wg->conf_lock);
 	free_percpu(dev->tstats);
 	memzero_explicit(wg->static_private, sizeof(wg->static_private));
 	mutex_destroy(&wg->conf_lock);
+	atomic_dec(&wgt_live.devices);
 }
 
 static const struct device_type wgt_device_type = { .name = KBUILD_MODNAME };
@@ -119,6 +125,8 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	wg->creating_net = src_net;
 	mutex_init(&wg->conf_lock);
 	INIT_LIST_HEAD(&wg->peer_list);
+	wgt_pubkey_table_init(&wg->pubkey_table);
+	wgt_allowedips_init(&wg->allowedips);
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
@@ -134,6 +142,7 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	 * itself, and we just freed what it would free a second time.
 	 */
 	dev->priv_destructor = wgt_destruct;
+	atomic_inc(&wgt_live.devices);
 	list_add(&wg->device_list, &wgt_device_list);
 	trace_device_create(dev);
 	return 0;

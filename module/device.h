@@ -10,7 +10,9 @@
 #include <linux/netdevice.h>
 #include <net/sock.h>
 
+#include "allowedips.h"
 #include "messages.h"
+#include "peerlookup.h"
 
 /**
  * struct wgt_device - one WireGuard interface
@@ -29,6 +31,8 @@
  * @fwmark: mark put on outgoing UDP packets, for policy routing
  * @peer_list: the peers, in the order they were added
  * @num_peers: length of @peer_list
+ * @pubkey_table: the peers by public key (chapter 2)
+ * @allowedips: cryptokey routing: the peers by IP prefix (chapter 2)
  * @dump_gen: bumped by every change, so a multi-part dump can tell that
  *	the device changed under it
  * @device_list: entry in the module's list of devices (main.c)
@@ -46,6 +50,8 @@ struct wgt_device {
 	u32 fwmark;
 	struct list_head peer_list;
 	unsigned int num_peers;
+	struct wgt_pubkey_table pubkey_table;
+	struct wgt_allowedips allowedips;
 	unsigned int dump_gen;
 	struct list_head device_list;
 };

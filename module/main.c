@@ -9,13 +9,22 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
+#include "debug.h"
 #include "device.h"
 #include "netlink.h"
+#include "peer.h"
 
 static int __init wgt_mod_init(void)
 {
 	int ret;
 
+	wgt_debug_init();
+	ret = wgt_peer_slab_init();
+	if (ret < 0)
+		goto err_peer;
+	ret = wgt_allowedips_slab_init();
+	if (ret < 0)
+		goto err_allowedips;
 	ret = wgt_device_init();
 	if (ret < 0)
 		goto err_device;
@@ -29,6 +38,11 @@ static int __init wgt_mod_init(void)
 err_netlink:
 	wgt_device_uninit();
 err_device:
+	wgt_allowedips_slab_uninit();
+err_allowedips:
+	wgt_peer_slab_uninit();
+err_peer:
+	wgt_debug_uninit();
 	return ret;
 }
 
@@ -36,6 +50,9 @@ static void __exit wgt_mod_exit(void)
 {
 	wgt_genetlink_uninit();
 	wgt_device_uninit();
+	wgt_allowedips_slab_uninit();
+	wgt_peer_slab_uninit();
+	wgt_debug_uninit();
 }
 
 module_init(wgt_mod_init);

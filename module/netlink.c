@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "peer.h"
 #include "socket.h"
 #include "trace.h"
 
@@ -58,13 +59,40 @@ static struct wgt_device *wgt_lookup_device(struct net *net, struct nlattr **att
 	return netdev_priv(dev);
 }
 
+static const struct nla_policy wgt_peer_policy[WGPEER_A_MAX + 1] = {
+	[WGPEER_A_PUBLIC_KEY]	 = NLA_POLICY_EXACT_LEN(WGT_KEY_LEN),
+	[WGPEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGT_SYMMETRIC_KEY_LEN),
+	[WGPEER_A_FLAGS]	 = NLA_POLICY_MASK(NLA_U32, __WGPEER_F_ALL),
+	[WGPEER_A_ENDPOINT]	 = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGPEER_A_LAST_HANDSHAKE_TIME] = NLA_POLICY_EXACT_LEN(sizeof(struct __kernel_timespec)),
+	[WGPEER_A_RX_BYTES]	 = { .type = NLA_U64 },
+	[WGPEER_A_TX_BYTES]	 = { .type = NLA_U64 },
+	[WGPEER_A_ALLOWEDIPS]	 = { .type = NLA_NESTED },
+	[WGPEER_A_PROTOCOL_VERSION] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy wgt_allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
+	[WGALLOWEDIP_A_FAMILY]	  = { .type = NLA_U16 },
+	[WGALLOWEDIP_A_IPADDR]	  = NLA_POLICY_MIN_LEN(sizeof(struct in_addr)),
+	[WGALLOWEDIP_A_CIDR_MASK] = { .type = NLA_U8 },
+};
+
 /*
  * Per-dump state, kept in the netlink callback between messages. It lives
  * in cb->ctx, which shares its storage with cb->args: use one or the other.
+ * A dump of many peers spans many messages; each message resumes at
+ * @next_peer (we hold a reference on it) and, if that peer's allowed IPs
+ * did not fit either, at @next_node, valid only while the trie is
+ * unchanged (@allowedips_gen).
  */
 struct wgt_dump_ctx {
 	struct wgt_device *wg;
+	struct wgt_peer *next_peer;
+	struct wgt_trie_node *next_node;
+	u64 allowedips_gen;
 	bool device_sent;
+	bool finished;
 };
 
 static struct wgt_dump_ctx *wgt_dump_ctx(struct netlink_callback *cb)
@@ -100,6 +128,152 @@ static int wgt_put_device(struct sk_buff *skb, struct wgt_device *wg)
 	return 0;
 }
 
+static int wgt_put_allowedip(struct sk_buff *skb, const struct wgt_trie_node *node)
+{
+	struct nlattr *nest;
+	u8 addr[16], cidr;
+	int family;
+
+	family = wgt_allowedips_read_node(node, addr, &cidr);
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, WGALLOWEDIP_A_CIDR_MASK, cidr) ||
+	    nla_put_u16(skb, WGALLOWEDIP_A_FAMILY, family) ||
+	    nla_put(skb, WGALLOWEDIP_A_IPADDR, family == AF_INET6 ? 16 : 4, addr)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Everything about a peer but its allowed IPs: sent once per peer. */
+static int wgt_put_peer_fields(struct sk_buff *skb, struct wgt_peer *peer)
+{
+	struct __kernel_timespec handshake = {
+		.tv_sec = peer->last_handshake.tv_sec,
+		.tv_nsec = peer->last_handshake.tv_nsec,
+	};
+	int ret = 0;
+
+	if (nla_put(skb, WGPEER_A_PRESHARED_KEY, WGT_SYMMETRIC_KEY_LEN,
+		    peer->preshared_key) ||
+	    nla_put(skb, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(handshake), &handshake) ||
+	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+			peer->persistent_keepalive) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES, peer->tx_bytes, WGPEER_A_UNSPEC) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES, peer->rx_bytes, WGPEER_A_UNSPEC) ||
+	    nla_put_u32(skb, WGPEER_A_PROTOCOL_VERSION, 1))
+		return -EMSGSIZE;
+
+	read_lock_bh(&peer->endpoint_lock);
+	if (peer->endpoint.addr.sa_family == AF_INET)
+		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(peer->endpoint.addr4),
+			      &peer->endpoint.addr4);
+	else if (peer->endpoint.addr.sa_family == AF_INET6)
+		ret = nla_put(skb, WGPEER_A_ENDPOINT, sizeof(peer->endpoint.addr6),
+			      &peer->endpoint.addr6);
+	read_unlock_bh(&peer->endpoint_lock);
+	return ret;
+}
+
+/*
+ * One peer, or as much of it as fits. Returns 0 when the peer is complete,
+ * -EMSGSIZE when the message is full: then either nothing of the peer was
+ * added, or its allowed IPs resume at ctx->next_node in the next message
+ * (the "wg" tool merges the parts of a peer by its public key).
+ */
+static int wgt_put_peer(struct sk_buff *skb, struct wgt_peer *peer,
+			struct wgt_dump_ctx *ctx)
+{
+	struct wgt_allowedips *table = &peer->wg->allowedips;
+	struct wgt_trie_node *node = ctx->next_node;
+	struct nlattr *peer_nest, *ips_nest;
+
+	peer_nest = nla_nest_start(skb, 0);
+	if (!peer_nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key))
+		goto err;
+
+	if (!node) {
+		if (wgt_put_peer_fields(skb, peer))
+			goto err;
+		node = list_first_entry_or_null(&peer->allowedips_list,
+						struct wgt_trie_node, peer_list);
+		ctx->allowedips_gen = table->gen;
+	} else if (ctx->allowedips_gen != table->gen) {
+		/* The trie changed since: the saved node may be gone. */
+		node = NULL;
+	}
+	if (!node)
+		goto done;
+
+	ips_nest = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
+	if (!ips_nest)
+		goto err;
+	list_for_each_entry_from(node, &peer->allowedips_list, peer_list) {
+		if (wgt_put_allowedip(skb, node)) {
+			nla_nest_end(skb, ips_nest);
+			nla_nest_end(skb, peer_nest);
+			ctx->next_node = node;
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, ips_nest);
+done:
+	nla_nest_end(skb, peer_nest);
+	ctx->next_node = NULL;
+	return 0;
+err:
+	nla_nest_cancel(skb, peer_nest);
+	return -EMSGSIZE;
+}
+
+/* Fill one message with the device (first time) and as many peers as fit. */
+static int wgt_fill_dump(struct sk_buff *skb, struct wgt_dump_ctx *ctx)
+{
+	struct wgt_device *wg = ctx->wg;
+	struct wgt_peer *peer, *resume = NULL;
+	struct nlattr *peers_nest;
+	int ret;
+
+	if (!ctx->device_sent) {
+		ret = wgt_put_device(skb, wg);
+		if (ret)
+			return ret;
+		ctx->device_sent = true;
+	}
+
+	peer = ctx->next_peer;
+	if (!peer)
+		peer = list_first_entry_or_null(&wg->peer_list, struct wgt_peer, peer_list);
+	else if (peer->is_dead)
+		peer = NULL;	/* removed since the last message: stop here */
+	if (!peer) {
+		ctx->finished = true;
+		return 0;
+	}
+
+	peers_nest = nla_nest_start(skb, WGDEVICE_A_PEERS);
+	if (!peers_nest)
+		return -EMSGSIZE;
+	list_for_each_entry_from(peer, &wg->peer_list, peer_list) {
+		if (wgt_put_peer(skb, peer, ctx)) {
+			resume = peer;
+			break;
+		}
+	}
+	nla_nest_end(skb, peers_nest);
+
+	wgt_peer_put(ctx->next_peer);
+	ctx->next_peer = wgt_peer_get_maybe_zero(resume);
+	if (!resume)
+		ctx->finished = true;
+	return 0;
+}
+
 static int wgt_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct wgt_dump_ctx *ctx = wgt_dump_ctx(cb);
@@ -107,39 +281,205 @@ static int wgt_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 	int ret;
 
-	/* One message carries everything until peers arrive (chapter 2). */
-	if (ctx->device_sent)
+	if (ctx->finished)
 		return 0;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &wgt_genl_family, NLM_F_MULTI, WG_CMD_GET_DEVICE);
 	if (!hdr)
 		return -EMSGSIZE;
-	genl_dump_check_consistent(cb, hdr);
 
 	mutex_lock(&wg->conf_lock);
-	ret = wgt_put_device(skb, wg);
+	/* Flags the dump as interrupted if the device changed between parts. */
+	cb->seq = wg->dump_gen;
+	genl_dump_check_consistent(cb, hdr);
+	ret = wgt_fill_dump(skb, ctx);
 	mutex_unlock(&wg->conf_lock);
-	if (ret < 0) {
+	if (ret) {
 		genlmsg_cancel(skb, hdr);
 		return ret;
 	}
 	genlmsg_end(skb, hdr);
-	ctx->device_sent = true;
 	return skb->len;
 }
 
 static int wgt_get_device_done(struct netlink_callback *cb)
 {
-	struct wgt_device *wg = wgt_dump_ctx(cb)->wg;
+	struct wgt_dump_ctx *ctx = wgt_dump_ctx(cb);
 
-	if (wg)
-		dev_put(wg->dev);
+	wgt_peer_put(ctx->next_peer);
+	if (ctx->wg)
+		dev_put(ctx->wg->dev);
 	return 0;
 }
 
-/* Set or clear (all-zero key) the interface's static identity. */
+/*
+ * Check a whole SET request before changing anything, so that a bad
+ * attribute anywhere leaves the device exactly as it was.
+ */
+static int wgt_validate_allowedip(struct nlattr *nla, struct netlink_ext_ack *extack)
+{
+	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1];
+	unsigned int len, bits;
+	u16 family;
+	int ret;
+
+	ret = nla_parse_nested(attrs, WGALLOWEDIP_A_MAX, nla, wgt_allowedip_policy,
+			       extack);
+	if (ret < 0)
+		return ret;
+	if (!attrs[WGALLOWEDIP_A_FAMILY] || !attrs[WGALLOWEDIP_A_IPADDR] ||
+	    !attrs[WGALLOWEDIP_A_CIDR_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "allowed IP needs family, address and cidr");
+		return -EINVAL;
+	}
+	family = nla_get_u16(attrs[WGALLOWEDIP_A_FAMILY]);
+	len = nla_len(attrs[WGALLOWEDIP_A_IPADDR]);
+	if (family == AF_INET && len == sizeof(struct in_addr)) {
+		bits = 32;
+	} else if (family == AF_INET6 && len == sizeof(struct in6_addr)) {
+		bits = 128;
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "allowed IP family and address length disagree");
+		return -EINVAL;
+	}
+	if (nla_get_u8(attrs[WGALLOWEDIP_A_CIDR_MASK]) > bits) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[WGALLOWEDIP_A_CIDR_MASK],
+				    "cidr longer than the address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int wgt_validate_peer(struct nlattr *nla, struct netlink_ext_ack *extack)
+{
+	struct nlattr *attrs[WGPEER_A_MAX + 1], *ip;
+	int ret, rem;
+
+	ret = nla_parse_nested(attrs, WGPEER_A_MAX, nla, wgt_peer_policy, extack);
+	if (ret < 0)
+		return ret;
+	if (!attrs[WGPEER_A_PUBLIC_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nla, "peer without a public key");
+		return -EINVAL;
+	}
+	if (attrs[WGPEER_A_PROTOCOL_VERSION] &&
+	    nla_get_u32(attrs[WGPEER_A_PROTOCOL_VERSION]) != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[WGPEER_A_PROTOCOL_VERSION],
+				    "only protocol version 1 exists");
+		return -EPROTONOSUPPORT;
+	}
+	if (attrs[WGPEER_A_ENDPOINT]) {
+		const struct sockaddr *sa = nla_data(attrs[WGPEER_A_ENDPOINT]);
+		unsigned int len = nla_len(attrs[WGPEER_A_ENDPOINT]);
+
+		if (!((sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) ||
+		      (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)))) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGPEER_A_ENDPOINT],
+					    "endpoint is neither IPv4 nor IPv6");
+			return -EINVAL;
+		}
+	}
+	if (attrs[WGPEER_A_ALLOWEDIPS]) {
+		nla_for_each_nested(ip, attrs[WGPEER_A_ALLOWEDIPS], rem) {
+			ret = wgt_validate_allowedip(ip, extack);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static void wgt_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	if (sa->sa_family == AF_INET)
+		peer->endpoint.addr4 = *(const struct sockaddr_in *)sa;
+	else
+		peer->endpoint.addr6 = *(const struct sockaddr_in6 *)sa;
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+static int wgt_set_allowedips(struct wgt_device *wg, struct wgt_peer *peer,
+			      struct nlattr *list)
+{
+	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1], *nla;
+	int ret, rem;
+
+	nla_for_each_nested(nla, list, rem) {
+		/* Validated already; parsing again cannot fail. */
+		ret = nla_parse_nested(attrs, WGALLOWEDIP_A_MAX, nla,
+				       wgt_allowedip_policy, NULL);
+		if (ret < 0)
+			return ret;
+		ret = wgt_allowedips_insert(&wg->allowedips,
+					    nla_get_u16(attrs[WGALLOWEDIP_A_FAMILY]),
+					    nla_data(attrs[WGALLOWEDIP_A_IPADDR]),
+					    nla_get_u8(attrs[WGALLOWEDIP_A_CIDR_MASK]),
+					    peer, &wg->conf_lock);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Apply one validated peer of a SET request. */
+static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
+{
+	struct nlattr *attrs[WGPEER_A_MAX + 1];
+	struct wgt_peer *peer;
+	const u8 *public_key;
+	u32 flags = 0;
+	int ret;
+
+	ret = nla_parse_nested(attrs, WGPEER_A_MAX, nla, wgt_peer_policy, NULL);
+	if (ret < 0)
+		return ret;
+	public_key = nla_data(attrs[WGPEER_A_PUBLIC_KEY]);
+	if (attrs[WGPEER_A_FLAGS])
+		flags = nla_get_u32(attrs[WGPEER_A_FLAGS]);
+
+	/* Our own public key as a peer would be a tunnel to ourselves. */
+	if (wg->has_identity && !memcmp(public_key, wg->static_public, WGT_KEY_LEN))
+		return 0;
+
+	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, public_key);
+	if (!peer) {
+		if (flags & (WGPEER_F_REMOVE_ME | WGPEER_F_UPDATE_ONLY))
+			return 0;
+		peer = wgt_peer_get_maybe_zero(wgt_peer_create(wg, public_key));
+		if (!peer)
+			return -ENOMEM;
+	}
+	if (flags & WGPEER_F_REMOVE_ME) {
+		wgt_peer_remove(peer);
+		goto out;
+	}
+	if (attrs[WGPEER_A_PRESHARED_KEY])
+		memcpy(peer->preshared_key, nla_data(attrs[WGPEER_A_PRESHARED_KEY]),
+		       WGT_SYMMETRIC_KEY_LEN);
+	if (attrs[WGPEER_A_ENDPOINT])
+		wgt_set_endpoint(peer, nla_data(attrs[WGPEER_A_ENDPOINT]));
+	if (flags & WGPEER_F_REPLACE_ALLOWEDIPS)
+		wgt_allowedips_remove_peer(&wg->allowedips, peer, &wg->conf_lock);
+	if (attrs[WGPEER_A_ALLOWEDIPS])
+		ret = wgt_set_allowedips(wg, peer, attrs[WGPEER_A_ALLOWEDIPS]);
+	if (attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL])
+		peer->persistent_keepalive =
+			nla_get_u16(attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+out:
+	wgt_peer_put(peer);
+	return ret;
+}
+
+/*
+ * Set or clear (all-zero key) the interface's static identity. A peer that
+ * has the new public key would be ourselves: it goes.
+ */
 static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 {
+	struct wgt_peer *peer;
+
 	if (!memchr_inv(key, 0, WGT_KEY_LEN)) {
 		memzero_explicit(wg->static_private, WGT_KEY_LEN);
 		memset(wg->static_public, 0, WGT_KEY_LEN);
@@ -150,60 +490,86 @@ static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 	curve25519_clamp_secret(wg->static_private);
 	wg->has_identity = curve25519_generate_public(wg->static_public,
 						      wg->static_private);
+	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, wg->static_public);
+	if (peer) {
+		wgt_peer_remove(peer);
+		wgt_peer_put(peer);
+	}
+}
+
+static int wgt_set_listen_port(struct wgt_device *wg, u16 port)
+{
+	/* Re-bind now if up; a taken port fails and changes nothing. */
+	if (netif_running(wg->dev))
+		return wgt_socket_open(wg, port);
+	wg->listen_port = port;
+	return 0;
 }
 
 static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 {
+	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
+	unsigned int npeers = 0;
 	struct wgt_device *wg;
+	struct nlattr *nla;
 	u32 changed = 0;
-	int ret = 0;
+	int ret = 0, rem;
 
-	wg = wgt_lookup_device(genl_info_net(info), attrs, info->extack);
+	wg = wgt_lookup_device(genl_info_net(info), attrs, extack);
 	if (IS_ERR(wg))
 		return PTR_ERR(wg);
+
+	if (attrs[WGDEVICE_A_PEERS]) {
+		nla_for_each_nested(nla, attrs[WGDEVICE_A_PEERS], rem) {
+			ret = wgt_validate_peer(nla, extack);
+			if (ret < 0)
+				goto out_put;
+		}
+	}
 
 	rtnl_lock();
 	mutex_lock(&wg->conf_lock);
 
-	if (attrs[WGDEVICE_A_PEERS]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attrs[WGDEVICE_A_PEERS],
-				    "peers are not supported yet (chapter 2)");
-		ret = -EOPNOTSUPP;
-		goto out;
-	}
 	if (attrs[WGDEVICE_A_LISTEN_PORT]) {
-		u16 port = nla_get_u16(attrs[WGDEVICE_A_LISTEN_PORT]);
-
-		/* Re-bind now if up; a taken port fails and changes nothing. */
-		if (port != wg->listen_port || !port) {
-			if (netif_running(wg->dev)) {
-				ret = wgt_socket_open(wg, port);
-				if (ret < 0) {
-					NL_SET_ERR_MSG_ATTR(info->extack,
-							    attrs[WGDEVICE_A_LISTEN_PORT],
-							    "cannot bind the listen port");
-					goto out;
-				}
-			} else {
-				wg->listen_port = port;
-			}
-			changed |= WGT_SET_LISTEN_PORT;
+		ret = wgt_set_listen_port(wg, nla_get_u16(attrs[WGDEVICE_A_LISTEN_PORT]));
+		if (ret < 0) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_LISTEN_PORT],
+					    "cannot bind the listen port");
+			goto out;
 		}
+		changed |= WGT_SET_LISTEN_PORT;
 	}
 	if (attrs[WGDEVICE_A_FWMARK]) {
 		wg->fwmark = nla_get_u32(attrs[WGDEVICE_A_FWMARK]);
 		changed |= WGT_SET_FWMARK;
 	}
+	if (attrs[WGDEVICE_A_FLAGS] &&
+	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & WGDEVICE_F_REPLACE_PEERS) {
+		wgt_peer_remove_all(wg);
+		changed |= WGT_SET_REPLACE_PEERS;
+	}
 	if (attrs[WGDEVICE_A_PRIVATE_KEY]) {
 		wgt_set_private_key(wg, nla_data(attrs[WGDEVICE_A_PRIVATE_KEY]));
 		changed |= WGT_SET_PRIVATE_KEY;
 	}
-	wg->dump_gen++;
+	if (attrs[WGDEVICE_A_PEERS]) {
+		nla_for_each_nested(nla, attrs[WGDEVICE_A_PEERS], rem) {
+			ret = wgt_set_peer(wg, nla);
+			if (ret < 0) {
+				NL_SET_ERR_MSG_ATTR(extack, nla, "could not apply this peer");
+				goto out;
+			}
+			npeers++;
+		}
+		changed |= WGT_SET_PEERS;
+	}
 out:
-	trace_netlink_set(wg->dev, changed, 0, ret);
+	wg->dump_gen++;
+	trace_netlink_set(wg->dev, changed, npeers, ret);
 	mutex_unlock(&wg->conf_lock);
 	rtnl_unlock();
+out_put:
 	dev_put(wg->dev);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <net/ipv6.h>
 #include <net/udp_tunnel.h>
 
+#include "debug.h"
 #include "socket.h"
 #include "trace.h"
 
@@ -33,6 +34,7 @@ static void wgt_sock_release(struct wgt_device *wg, struct sock *sk)
 		return;
 	trace_socket_close(wg->dev, sk->sk_family, ntohs(inet_sk(sk)->inet_sport));
 	udp_tunnel_sock_release(sk->sk_socket);
+	atomic_dec(&wgt_live.sockets);
 }
 
 /* Open one UDP socket of @family bound to @port in the birth namespace. */
@@ -62,6 +64,7 @@ static int wgt_sock_create(struct wgt_device *wg, int family, u16 port,
 	if (ret < 0)
 		return ret;
 	setup_udp_tunnel_sock(wg->creating_net, sock, &tunnel);
+	atomic_inc(&wgt_live.sockets);
 	trace_socket_open(wg->dev, family, ntohs(inet_sk(sock->sk)->inet_sport));
 	*skp = sock->sk;
 	return 0;

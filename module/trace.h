@@ -93,6 +93,34 @@ TRACE_EVENT(netlink_set,
 		  __entry->peers, __entry->err)
 );
 
+/*
+ * A peer added or removed (chapter 2). The public key is shown as its first
+ * four bytes in hex, enough to tell peers apart in a trace.
+ */
+DECLARE_EVENT_CLASS(wgtour_peer_class,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 peers),
+	TP_ARGS(dev, public_key, peers),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, peers)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->peers = peers;
+	),
+	TP_printk("dev=%s peer=%*phN... peers_now=%u", __get_str(name),
+		  4, __entry->key, __entry->peers)
+);
+
+DEFINE_EVENT(wgtour_peer_class, peer_create,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 peers),
+	TP_ARGS(dev, public_key, peers));
+DEFINE_EVENT(wgtour_peer_class, peer_remove,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 peers),
+	TP_ARGS(dev, public_key, peers));
+
 #endif /* _WGTOUR_TRACE_H */
 
 /* This part must be outside the include guard. */
