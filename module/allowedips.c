@@ -18,6 +18,7 @@
 #include "allowedips.h"
 #include "debug.h"
 #include "peer.h"
+#include "trace.h"
 
 static struct kmem_cache *wgt_node_cache;
 
@@ -98,6 +99,7 @@ static void wgt_node_set_peer(struct wgt_trie_node *node, struct wgt_peer *peer)
 	list_del(&node->peer_list);
 	list_add_tail(&node->peer_list, &peer->allowedips_list);
 	rcu_assign_pointer(node->peer, peer);
+	trace_allowedips_insert(peer->public_key, node->family, node->key, node->cidr);
 }
 
 /**
@@ -228,6 +230,8 @@ void wgt_allowedips_remove_peer(struct wgt_allowedips *table,
 	struct wgt_trie_node *node, *tmp;
 
 	list_for_each_entry_safe(node, tmp, &peer->allowedips_list, peer_list) {
+		trace_allowedips_remove(peer->public_key, node->family, node->key,
+					node->cidr);
 		list_del_init(&node->peer_list);
 		RCU_INIT_POINTER(node->peer, NULL);
 		wgt_trie_prune(table, node, lock);

@@ -127,6 +127,7 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	INIT_LIST_HEAD(&wg->peer_list);
 	wgt_pubkey_table_init(&wg->pubkey_table);
 	wgt_allowedips_init(&wg->allowedips);
+	wgt_index_table_init(&wg->index_table);
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)

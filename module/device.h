@@ -33,6 +33,7 @@
  * @num_peers: length of @peer_list
  * @pubkey_table: the peers by public key (chapter 2)
  * @allowedips: cryptokey routing: the peers by IP prefix (chapter 2)
+ * @index_table: receiver indices of handshakes and keypairs (chapter 2)
  * @dump_gen: bumped by every change, so a multi-part dump can tell that
  *	the device changed under it
  * @device_list: entry in the module's list of devices (main.c)
@@ -52,6 +53,7 @@ struct wgt_device {
 	unsigned int num_peers;
 	struct wgt_pubkey_table pubkey_table;
 	struct wgt_allowedips allowedips;
+	struct wgt_index_table index_table;
 	unsigned int dump_gen;
 	struct list_head device_list;
 };

@@ -18,6 +18,26 @@
 
 static struct kmem_cache *wgt_peer_cache;
 
+/*
+ * The peer's NAPI poll: hand queued packets to the stack, at most @budget
+ * of them. Reception (chapter 4) is what fills @rx_queue, after decryption
+ * and in order; this function is where ordering ends and GRO begins.
+ */
+static int wgt_peer_poll(struct napi_struct *napi, int budget)
+{
+	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
+	struct sk_buff *skb;
+	int done = 0;
+
+	while (done < budget && (skb = skb_dequeue(&peer->rx_queue))) {
+		napi_gro_receive(napi, skb);
+		done++;
+	}
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
 /**
  * wgt_peer_create() - add a peer to @wg
  * @wg: the device; the caller holds @wg->conf_lock
@@ -40,6 +60,12 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	memcpy(peer->public_key, public_key, WGT_KEY_LEN);
 	rwlock_init(&peer->endpoint_lock);
 	INIT_LIST_HEAD(&peer->allowedips_list);
+	skb_queue_head_init(&peer->rx_queue);
+	skb_queue_head_init(&peer->staged_queue);
+	skb_queue_head_init(&peer->tx_queue);
+	netif_napi_add(wg->dev, &peer->napi, wgt_peer_poll);
+	napi_enable(&peer->napi);
+	trace_peer_napi_add(wg->dev, peer->public_key, &peer->napi);
 	atomic_inc(&wgt_live.peers);
 
 	list_add_tail(&peer->peer_list, &wg->peer_list);
@@ -105,6 +131,16 @@ void wgt_peer_remove(struct wgt_peer *peer)
 	wgt_pubkey_table_remove(&wg->pubkey_table, peer);
 	list_del_init(&peer->peer_list);
 	wg->num_peers--;
+	/*
+	 * No new packets can find the peer now. Stop its NAPI (waiting for a
+	 * poll in progress), then drop whatever was still queued.
+	 */
+	napi_disable(&peer->napi);
+	netif_napi_del(&peer->napi);
+	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
+	skb_queue_purge(&peer->rx_queue);
+	skb_queue_purge(&peer->staged_queue);
+	skb_queue_purge(&peer->tx_queue);
 	trace_peer_remove(wg->dev, peer->public_key, wg->num_peers);
 	wgt_peer_put(peer);
 }

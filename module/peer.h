@@ -8,6 +8,8 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/kref.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
 
@@ -40,6 +42,11 @@ union wgt_endpoint {
  * @tx_bytes: bytes sent to the peer
  * @last_handshake: wall-clock time of the last completed handshake
  * @is_dead: set once the peer is removed; nothing may queue to it then
+ * @napi: this peer's NAPI instance: received packets reach the stack from
+ *	its poll function, in order, in softirq context (chapter 4)
+ * @rx_queue: decrypted packets waiting for @napi, in arrival order
+ * @staged_queue: packets to send that wait for a keypair (chapter 5)
+ * @tx_queue: encrypted packets waiting to be sent, in order (chapter 5)
  */
 struct wgt_peer {
 	struct wgt_device *wg;
@@ -57,6 +64,10 @@ struct wgt_peer {
 	u64 tx_bytes;
 	struct timespec64 last_handshake;
 	bool is_dead;
+	struct napi_struct napi;
+	struct sk_buff_head rx_queue;
+	struct sk_buff_head staged_queue;
+	struct sk_buff_head tx_queue;
 };
 
 struct wgt_peer *wgt_peer_create(struct wgt_device *wg,

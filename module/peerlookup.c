@@ -2,7 +2,8 @@
 /*
  * Chapter 2, "The lookup tables": a hashtable from public key to peer, used
  * by "wg set" to find the peer a request names (and, in chapter 3, by the
- * handshake to find who is initiating).
+ * handshake to find who is initiating); and a hashtable from receiver index
+ * to handshake or keypair, which every incoming message is looked up in.
  */
 #include <linux/random.h>
 #include <linux/rculist.h>
@@ -71,5 +72,98 @@ struct wgt_peer *wgt_pubkey_table_lookup(struct wgt_pubkey_table *table,
 	}
 	found = wgt_peer_get_maybe_zero(found);
 	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * wgt_index_table_init() - an empty index table
+ * @table: the table
+ */
+void wgt_index_table_init(struct wgt_index_table *table)
+{
+	spin_lock_init(&table->lock);
+	hash_init(table->buckets);
+}
+
+static bool wgt_index_in_use(struct wgt_index_table *table, __le32 index)
+{
+	struct wgt_index_entry *entry;
+
+	hash_for_each_possible(table->buckets, entry, node, (__force u32)index) {
+		if (entry->index == index)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * wgt_index_table_insert() - give @entry a fresh random index
+ * @table: the table
+ * @entry: the entry; its @peer and @type are set by the caller
+ *
+ * Random, so the indices on the wire say nothing about how many sessions
+ * exist or which belong together; drawn again until unused, so lookups
+ * are unambiguous. With at most a few entries per peer the table is
+ * nearly empty and a redraw is rare.
+ *
+ * Return: the index now in @entry->index.
+ */
+__le32 wgt_index_table_insert(struct wgt_index_table *table,
+			      struct wgt_index_entry *entry)
+{
+	__le32 index;
+
+	spin_lock_bh(&table->lock);
+	do {
+		index = (__force __le32)get_random_u32();
+	} while (wgt_index_in_use(table, index));
+	entry->index = index;
+	hash_add_rcu(table->buckets, &entry->node, (__force u32)index);
+	spin_unlock_bh(&table->lock);
+	return index;
+}
+
+/**
+ * wgt_index_table_remove() - forget @entry; RCU readers may still see it
+ * @table: the table
+ * @entry: the entry, inserted before
+ */
+void wgt_index_table_remove(struct wgt_index_table *table,
+			    struct wgt_index_entry *entry)
+{
+	spin_lock_bh(&table->lock);
+	hlist_del_init_rcu(&entry->node);
+	spin_unlock_bh(&table->lock);
+}
+
+/**
+ * wgt_index_table_lookup() - what a received message's index names
+ * @table: the table
+ * @index: the receiver index from the message
+ * @types: a mask of the &enum wgt_index_type values acceptable here
+ * @peer: receives a reference to the entry's peer
+ *
+ * Return: the entry, or NULL (then *@peer is NULL too).
+ */
+struct wgt_index_entry *wgt_index_table_lookup(struct wgt_index_table *table,
+					       __le32 index, unsigned int types,
+					       struct wgt_peer **peer)
+{
+	struct wgt_index_entry *entry, *found = NULL;
+
+	*peer = NULL;
+	rcu_read_lock_bh();
+	hash_for_each_possible_rcu(table->buckets, entry, node, (__force u32)index) {
+		if (entry->index == index && (entry->type & types)) {
+			found = entry;
+			break;
+		}
+	}
+	if (found) {
+		*peer = wgt_peer_get_maybe_zero(found->peer);
+		if (!*peer)
+			found = NULL;
+	}
+	rcu_read_unlock_bh();
 	return found;
 }

@@ -121,6 +121,63 @@ DEFINE_EVENT(wgtour_peer_class, peer_remove,
 	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 peers),
 	TP_ARGS(dev, public_key, peers));
 
+/* A peer's NAPI instance added or deleted; napiaddr matches napi:napi_poll. */
+DECLARE_EVENT_CLASS(wgtour_napi_class,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key,
+		 const struct napi_struct *napi),
+	TP_ARGS(dev, public_key, napi),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(const void *, napiaddr)
+		__field(unsigned int, napi_id)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->napiaddr = napi;
+		__entry->napi_id = napi->napi_id;
+	),
+	TP_printk("dev=%s peer=%*phN... napi=%p napi_id=%u", __get_str(name),
+		  4, __entry->key, __entry->napiaddr, __entry->napi_id)
+);
+
+DEFINE_EVENT(wgtour_napi_class, peer_napi_add,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key,
+		 const struct napi_struct *napi),
+	TP_ARGS(dev, public_key, napi));
+DEFINE_EVENT(wgtour_napi_class, peer_napi_del,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key,
+		 const struct napi_struct *napi),
+	TP_ARGS(dev, public_key, napi));
+
+/* Cryptokey routing changed: a prefix given to a peer, or taken away. */
+DECLARE_EVENT_CLASS(wgtour_allowedips_class,
+	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
+	TP_ARGS(public_key, family, addr, cidr),
+	TP_STRUCT__entry(
+		__array(u8, key, 4)
+		__field(int, family)
+		__array(u8, addr, 16)
+		__field(u8, cidr)
+	),
+	TP_fast_assign(
+		memcpy(__entry->key, public_key, 4);
+		__entry->family = family;
+		memcpy(__entry->addr, addr, 16);
+		__entry->cidr = cidr;
+	),
+	TP_printk("peer=%*phN... prefix=%s/%u", 4, __entry->key,
+		  __entry->family == AF_INET6 ? "(ipv6)" : "(ipv4)", __entry->cidr)
+);
+
+DEFINE_EVENT(wgtour_allowedips_class, allowedips_insert,
+	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
+	TP_ARGS(public_key, family, addr, cidr));
+DEFINE_EVENT(wgtour_allowedips_class, allowedips_remove,
+	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
+	TP_ARGS(public_key, family, addr, cidr));
+
 #endif /* _WGTOUR_TRACE_H */
 
 /* This part must be outside the include guard. */
