@@ -12,6 +12,7 @@
  * shape. Nothing here recurses: the kernel stack is small.
  */
 #include <linux/bitops.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 
@@ -287,6 +288,80 @@ int wgt_allowedips_read_node(const struct wgt_trie_node *node, u8 addr[16],
 	memcpy(addr, node->key, 16);
 	*cidr = node->cidr;
 	return node->family;
+}
+
+/* The next node of a pre-order walk, using parent links instead of a stack. */
+static struct wgt_trie_node *wgt_walk_next(struct wgt_trie_node *node,
+					   struct mutex *lock)
+{
+	struct wgt_trie_node *child, *parent;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		child = rcu_dereference_protected(node->child[i], lockdep_is_held(lock));
+		if (child)
+			return child;
+	}
+	/* A leaf: climb until we leave a 0-side child whose sibling exists. */
+	for (parent = node->parent; parent; node = parent, parent = node->parent) {
+		child = rcu_dereference_protected(parent->child[1], lockdep_is_held(lock));
+		if (child && child != node)
+			return child;
+	}
+	return NULL;
+}
+
+/* How far below the root @node hangs, and on which side of its parent. */
+static unsigned int wgt_node_depth(const struct wgt_trie_node *node, char *side)
+{
+	unsigned int depth = 0;
+
+	if (!node->parent)
+		*side = '-';
+	else
+		*side = rcu_access_pointer(node->parent->child[0]) == node ? '0' : '1';
+	for (; node->parent; node = node->parent)
+		depth++;
+	return depth;
+}
+
+/**
+ * wgt_allowedips_show() - print the shape of both tries, one node a line
+ * @m: the debugfs file being read
+ * @table: the device's table
+ * @lock: the device's config lock, which the caller holds
+ *
+ * In pre-order, each line gives the node's depth, the side of its parent
+ * it hangs on (0, 1, or - for a root), its prefix, and the first bytes of
+ * its owner's public key, or "-" for a node that only branches. A node's
+ * parent is the nearest line above it one level up. The book's trie
+ * figure (chapter 2) is drawn from this output.
+ */
+void wgt_allowedips_show(struct seq_file *m, struct wgt_allowedips *table,
+			 struct mutex *lock)
+{
+	struct wgt_trie_node *node;
+	struct wgt_peer *peer;
+	unsigned int depth;
+	int family;
+	char side;
+
+	for (family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		node = rcu_dereference_protected(*wgt_root(table, family),
+						 lockdep_is_held(lock));
+		for (; node; node = wgt_walk_next(node, lock)) {
+			peer = rcu_dereference_protected(node->peer, lockdep_is_held(lock));
+			depth = wgt_node_depth(node, &side);
+			if (family == AF_INET)
+				seq_printf(m, "%u %c %pI4/%u", depth, side, node->key, node->cidr);
+			else
+				seq_printf(m, "%u %c %pI6c/%u", depth, side, node->key, node->cidr);
+			if (peer)
+				seq_printf(m, " %*phN\n", 4, peer->public_key);
+			else
+				seq_puts(m, " -\n");
+		}
+	}
 }
 
 /**

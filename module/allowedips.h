@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 
+struct seq_file;
 struct wgt_peer;
 
 /**
@@ -56,6 +57,8 @@ struct wgt_peer *wgt_allowedips_lookup(struct wgt_allowedips *table,
 				       int family, const void *addr);
 int wgt_allowedips_read_node(const struct wgt_trie_node *node, u8 addr[16],
 			     u8 *cidr);
+void wgt_allowedips_show(struct seq_file *m,
+			 struct wgt_allowedips *table, struct mutex *lock);
 int wgt_allowedips_slab_init(void);
 void wgt_allowedips_slab_uninit(void);
 

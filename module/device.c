@@ -7,6 +7,7 @@
  */
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
 #include <net/ip.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
@@ -187,6 +188,28 @@ static void __net_exit wgt_net_pre_exit(struct net *net)
 static struct pernet_operations wgt_net_ops = {
 	.pre_exit = wgt_net_pre_exit,
 };
+
+/**
+ * wgt_device_show_allowedips() - every device's tries, for debugfs
+ * @m: the file being read (/sys/kernel/debug/wgtour/allowedips)
+ *
+ * Return: 0.
+ */
+int wgt_device_show_allowedips(struct seq_file *m)
+{
+	struct wgt_device *wg;
+
+	rtnl_lock();
+	list_for_each_entry(wg, &wgt_device_list, device_list) {
+		seq_printf(m, "device %s netns %u\n", wg->dev->name,
+			   dev_net(wg->dev)->ns.inum);
+		mutex_lock(&wg->conf_lock);
+		wgt_allowedips_show(m, &wg->allowedips, &wg->conf_lock);
+		mutex_unlock(&wg->conf_lock);
+	}
+	rtnl_unlock();
+	return 0;
+}
 
 /**
  * wgt_device_init() - register the "wireguard" link kind

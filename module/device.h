@@ -58,6 +58,9 @@ struct wgt_device {
 	struct list_head device_list;
 };
 
+struct seq_file;
+
+int wgt_device_show_allowedips(struct seq_file *m);
 int wgt_device_init(void);
 void wgt_device_uninit(void);
 

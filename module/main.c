@@ -13,6 +13,15 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "selftest.h"
+
+/*
+ * Self-tests of the lookup tables (chapter 2) run before anything is
+ * registered, so a module whose tables are wrong never gets a device.
+ */
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "run the in-module self-tests at load (KTAP in the kernel log)");
 
 static int __init wgt_mod_init(void)
 {
@@ -25,6 +34,11 @@ static int __init wgt_mod_init(void)
 	ret = wgt_allowedips_slab_init();
 	if (ret < 0)
 		goto err_allowedips;
+	if (selftest) {
+		ret = wgt_selftest_run();
+		if (ret < 0)
+			goto err_device;
+	}
 	ret = wgt_device_init();
 	if (ret < 0)
 		goto err_device;

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Chapter 2, "Testing the tables": in-module self-tests of the pure data
+ * structures, the allowed-IPs trie and the receiver-index table. They run
+ * when the module is loaded with selftest=1 and report in KTAP to the
+ * kernel log; tests/vm/selftests.sh reads them back. A failure makes the
+ * load fail, so nothing can use a module whose tables are wrong.
+ *
+ * The trie is checked against an oracle too simple to be wrong: a flat
+ * array of prefixes searched linearly for the longest match. Both are fed
+ * the same pseudo-random prefixes (fixed seed, so a failure reproduces),
+ * then asked the same tens of thousands of questions.
+ */
+#include <linux/ktime.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+
+#include "allowedips.h"
+#include "peer.h"
+#include "peerlookup.h"
+#include "selftest.h"
+
+#define WGT_ST_PEERS	32
+#define WGT_ST_SEED	0x77677475	/* "wgtu" */
+
+/* One row of the oracle: a prefix and who owns it, or a freed slot. */
+struct wgt_st_prefix {
+	u8 key[16];
+	u8 cidr;
+	int family;
+	struct wgt_peer *peer;
+};
+
+/* What the self-tests share: fake peers, the trie, the oracle, a tally. */
+struct wgt_st {
+	struct wgt_peer *peers[WGT_ST_PEERS];
+	struct wgt_allowedips table;
+	struct mutex lock; /* the "config lock" the trie's writers need */
+	struct wgt_st_prefix *oracle;
+	unsigned int oracle_len, oracle_cap;
+	struct rnd_state rnd;
+	unsigned int test, failed;
+};
+
+static void wgt_st_result(struct wgt_st *st, bool ok, const char *name)
+{
+	st->test++;
+	if (!ok)
+		st->failed++;
+	pr_info("%sok %u %s\n", ok ? "" : "not ", st->test, name);
+}
+
+/* Stand-in peers are told apart by the first byte of their key; -1: none. */
+static int wgt_st_peer_id(const struct wgt_peer *peer)
+{
+	return peer ? peer->public_key[0] : -1;
+}
+
+/* Does @addr fall inside @key/@cidr? Bit by bit, the obvious way. */
+static bool wgt_st_match(const u8 *key, u8 cidr, const u8 *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < cidr; i++) {
+		u8 mask = 0x80 >> (i % 8);
+
+		if ((key[i / 8] & mask) != (addr[i / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
+static struct wgt_peer *wgt_st_oracle_lookup(struct wgt_st *st, int family,
+					     const u8 *addr)
+{
+	struct wgt_st_prefix *best = NULL, *p;
+	unsigned int i;
+
+	for (i = 0; i < st->oracle_len; i++) {
+		p = &st->oracle[i];
+		if (!p->peer || p->family != family ||
+		    !wgt_st_match(p->key, p->cidr, addr))
+			continue;
+		if (!best || p->cidr > best->cidr)
+			best = p;
+	}
+	return best ? best->peer : NULL;
+}
+
+/* Record @key/@cidr -> @peer in the oracle: an existing row changes owner. */
+static void wgt_st_oracle_set(struct wgt_st *st, int family, const u8 *key,
+			      u8 cidr, struct wgt_peer *peer)
+{
+	struct wgt_st_prefix *p;
+	unsigned int i;
+	u8 masked[16] = { };
+
+	for (i = 0; i < cidr; i++)
+		masked[i / 8] |= key[i / 8] & (0x80 >> (i % 8));
+	for (i = 0; i < st->oracle_len; i++) {
+		p = &st->oracle[i];
+		if (p->peer && p->family == family && p->cidr == cidr &&
+		    !memcmp(p->key, masked, sizeof(masked))) {
+			p->peer = peer;
+			return;
+		}
+	}
+	if (st->oracle_len == st->oracle_cap)
+		return;
+	p = &st->oracle[st->oracle_len++];
+	memcpy(p->key, masked, sizeof(masked));
+	p->cidr = cidr;
+	p->family = family;
+	p->peer = peer;
+}
+
+static void wgt_st_oracle_remove_peer(struct wgt_st *st, struct wgt_peer *peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->oracle_len; i++)
+		if (st->oracle[i].peer == peer)
+			st->oracle[i].peer = NULL;
+}
+
+static int wgt_st_insert(struct wgt_st *st, int family, const u8 *key, u8 cidr,
+			 struct wgt_peer *peer)
+{
+	int ret;
+
+	mutex_lock(&st->lock);
+	ret = wgt_allowedips_insert(&st->table, family, key, cidr, peer, &st->lock);
+	mutex_unlock(&st->lock);
+	if (!ret)
+		wgt_st_oracle_set(st, family, key, cidr, peer);
+	return ret;
+}
+
+static void wgt_st_remove_peer(struct wgt_st *st, struct wgt_peer *peer)
+{
+	mutex_lock(&st->lock);
+	wgt_allowedips_remove_peer(&st->table, peer, &st->lock);
+	mutex_unlock(&st->lock);
+	wgt_st_oracle_remove_peer(st, peer);
+}
+
+/* The trie's answer, without keeping the reference lookup hands back. */
+static struct wgt_peer *wgt_st_lookup(struct wgt_st *st, int family,
+				      const u8 *addr)
+{
+	struct wgt_peer *peer = wgt_allowedips_lookup(&st->table, family, addr);
+
+	wgt_peer_put(peer);
+	return peer;
+}
+
+/* Trie and oracle agree on @addr? */
+static bool wgt_st_agree(struct wgt_st *st, int family, const u8 *addr)
+{
+	struct wgt_peer *want = wgt_st_oracle_lookup(st, family, addr);
+	struct wgt_peer *got = wgt_st_lookup(st, family, addr);
+
+	if (got != want) {
+		pr_info("# mismatch for %*phN: trie says peer %d, oracle %d\n",
+			family == AF_INET6 ? 16 : 4, addr, wgt_st_peer_id(got),
+			wgt_st_peer_id(want));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Random prefixes are drawn from a small space of leading bytes so that
+ * they nest and overlap often; otherwise almost every prefix would sit
+ * alone and the interesting cases (a /24 inside a /16 inside a /8) would
+ * be rare.
+ */
+static void wgt_st_random_addr(struct wgt_st *st, int family, u8 addr[16])
+{
+	unsigned int len = family == AF_INET6 ? 16 : 4;
+
+	memset(addr, 0, 16);
+	prandom_bytes_state(&st->rnd, addr, len);
+	addr[0] &= 0x0f;
+	addr[1] &= 0x33;
+}
+
+static u8 wgt_st_random_cidr(struct wgt_st *st, int family)
+{
+	unsigned int bits = family == AF_INET6 ? 128 : 32;
+
+	return prandom_u32_state(&st->rnd) % (bits + 1);
+}
+
+static bool wgt_st_random_round(struct wgt_st *st, int family,
+				unsigned int prefixes, unsigned int lookups)
+{
+	unsigned int i, peer;
+	u8 addr[16];
+	bool ok = true;
+
+	for (i = 0; i < prefixes; i++) {
+		wgt_st_random_addr(st, family, addr);
+		peer = prandom_u32_state(&st->rnd) % WGT_ST_PEERS;
+		if (wgt_st_insert(st, family, addr, wgt_st_random_cidr(st, family),
+				  st->peers[peer]))
+			return false;
+	}
+	for (i = 0; i < lookups && ok; i++) {
+		wgt_st_random_addr(st, family, addr);
+		ok = wgt_st_agree(st, family, addr);
+	}
+	return ok;
+}
+
+/* Remove a few peers; everyone else must keep exactly their prefixes. */
+static bool wgt_st_remove_round(struct wgt_st *st, int family,
+				unsigned int lookups)
+{
+	unsigned int i;
+	u8 addr[16];
+	bool ok = true;
+
+	for (i = 0; i < WGT_ST_PEERS; i += 3)
+		wgt_st_remove_peer(st, st->peers[i]);
+	for (i = 0; i < lookups && ok; i++) {
+		wgt_st_random_addr(st, family, addr);
+		ok = wgt_st_agree(st, family, addr);
+	}
+	return ok;
+}
+
+static void wgt_st_clear(struct wgt_st *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < WGT_ST_PEERS; i++)
+		wgt_st_remove_peer(st, st->peers[i]);
+	st->oracle_len = 0;
+}
+
+/* After removing every peer, the trie must be empty: nothing was left over. */
+static bool wgt_st_trie_empty(struct wgt_st *st)
+{
+	return !rcu_access_pointer(st->table.root4) &&
+	       !rcu_access_pointer(st->table.root6);
+}
+
+static bool wgt_st_addr_is(struct wgt_st *st, int family, const char *what,
+			   const u8 *addr, struct wgt_peer *want)
+{
+	struct wgt_peer *got = wgt_st_lookup(st, family, addr);
+
+	if (got != want)
+		pr_info("# %s: got peer %d, want %d\n", what, wgt_st_peer_id(got),
+			wgt_st_peer_id(want));
+	return got == want;
+}
+
+/* Hand-picked cases a random test might never draw. */
+static bool wgt_st_corner_cases(struct wgt_st *st)
+{
+	static const u8 any[16], ten[4] = { 10, 0, 0, 0 },
+		host[4] = { 10, 1, 2, 3 }, other[4] = { 11, 0, 0, 1 },
+		six[16] = { 0xfd, 0, [15] = 1 };
+	struct wgt_peer **p = st->peers;
+	bool ok = true;
+
+	/* /0 catches everything; a /32 only its own address. */
+	ok &= !wgt_st_insert(st, AF_INET, any, 0, p[0]);
+	ok &= wgt_st_addr_is(st, AF_INET, "/0 default", other, p[0]);
+	ok &= !wgt_st_insert(st, AF_INET, host, 32, p[1]);
+	ok &= wgt_st_addr_is(st, AF_INET, "/32 host", host, p[1]);
+	/* A /8 between them: the longer match wins, the /0 still catches. */
+	ok &= !wgt_st_insert(st, AF_INET, ten, 8, p[2]);
+	ok &= wgt_st_addr_is(st, AF_INET, "/8 over /0", ten, p[2]);
+	ok &= wgt_st_addr_is(st, AF_INET, "/32 over /8", host, p[1]);
+	ok &= wgt_st_addr_is(st, AF_INET, "/0 beside /8", other, p[0]);
+	/* Re-inserting a prefix moves it to the new peer. */
+	ok &= !wgt_st_insert(st, AF_INET, ten, 8, p[3]);
+	ok &= wgt_st_addr_is(st, AF_INET, "moved /8", ten, p[3]);
+	/* Removing the /32's owner falls back to the /8. */
+	wgt_st_remove_peer(st, p[1]);
+	ok &= wgt_st_addr_is(st, AF_INET, "after removal", host, p[3]);
+	/* IPv6 is a separate trie: a v4 /0 does not catch v6 traffic. */
+	ok &= wgt_st_addr_is(st, AF_INET6, "v6 empty", six, NULL);
+	ok &= !wgt_st_insert(st, AF_INET6, six, 128, p[4]);
+	ok &= wgt_st_addr_is(st, AF_INET6, "/128 host", six, p[4]);
+	ok &= !wgt_st_insert(st, AF_INET6, any, 0, p[5]);
+	ok &= wgt_st_addr_is(st, AF_INET6, "/128 over /0", six, p[4]);
+	ok &= wgt_st_addr_is(st, AF_INET6, "v6 /0", any, p[5]);
+	wgt_st_clear(st);
+	return ok && wgt_st_trie_empty(st);
+}
+
+/* A branch node left with one child must go: removal merges the path. */
+static bool wgt_st_merge(struct wgt_st *st)
+{
+	static const u8 a[4] = { 192, 168, 1, 0 }, b[4] = { 192, 168, 2, 0 };
+	struct wgt_trie_node *root;
+	bool ok;
+
+	wgt_st_insert(st, AF_INET, a, 24, st->peers[0]);
+	wgt_st_insert(st, AF_INET, b, 24, st->peers[1]);
+	/* Two /24s that part at bit 22: a peerless branch holds them. */
+	root = rcu_dereference_protected(st->table.root4, true);
+	ok = root && root->cidr == 22 && !rcu_access_pointer(root->peer);
+	wgt_st_remove_peer(st, st->peers[1]);
+	root = rcu_dereference_protected(st->table.root4, true);
+	/* The branch is gone; the remaining /24 is the root now. */
+	ok &= root && root->cidr == 24 &&
+	      rcu_access_pointer(root->peer) == st->peers[0];
+	wgt_st_clear(st);
+	return ok && wgt_st_trie_empty(st);
+}
+
+/* Receiver indices: many insertions, no two alike, each found again. */
+static bool wgt_st_index_table(void)
+{
+	const unsigned int n = 20000;
+	struct wgt_index_table *table;
+	struct wgt_index_entry *entries, *found;
+	struct wgt_peer *peer, *got;
+	unsigned int i, j;
+	bool ok = true;
+
+	table = kzalloc(sizeof(*table), GFP_KERNEL);
+	entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL);
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!table || !entries || !peer) {
+		ok = false;
+		goto out;
+	}
+	kref_init(&peer->refcount);
+	wgt_index_table_init(table);
+	for (i = 0; i < n; i++) {
+		entries[i].peer = peer;
+		entries[i].type = i % 2 ? WGT_INDEX_KEYPAIR : WGT_INDEX_HANDSHAKE;
+		wgt_index_table_insert(table, &entries[i]);
+	}
+	/* No duplicates: count the entries each index finds in its bucket. */
+	for (i = 0; i < n && ok; i++) {
+		j = 0;
+		hash_for_each_possible(table->buckets, found, node,
+				       (__force u32)entries[i].index)
+			j += found->index == entries[i].index;
+		ok = j == 1;
+	}
+	/* Each is found, by its own type only. */
+	for (i = 0; i < n && ok; i++) {
+		found = wgt_index_table_lookup(table, entries[i].index,
+					       entries[i].type, &got);
+		ok = found == &entries[i] && got == peer;
+		wgt_peer_put(got);
+		found = wgt_index_table_lookup(table, entries[i].index,
+					       ~entries[i].type & 3, &got);
+		ok &= !found && !got;
+	}
+	for (i = 0; i < n; i++)
+		wgt_index_table_remove(table, &entries[i]);
+	for (i = 0; i < HASH_SIZE(table->buckets); i++)
+		ok &= hlist_empty(&table->buckets[i]);
+	synchronize_rcu();
+out:
+	kfree(peer);
+	kvfree(entries);
+	kfree(table);
+	return ok;
+}
+
+/*
+ * Not a test: how long a lookup takes in the trie and in the linear
+ * oracle, with @prefixes prefixes in both. Printed as a KTAP diagnostic;
+ * the numbers vary with the machine, so nothing is asserted about them.
+ */
+static void wgt_st_bench(struct wgt_st *st, int family, unsigned int prefixes)
+{
+	const unsigned int n = 20000;
+	unsigned int i, peer, hits_trie = 0, hits_oracle = 0;
+	u64 t0, t_trie, t_oracle;
+	u8 addr[16];
+
+	for (i = 0; i < prefixes; i++) {
+		wgt_st_random_addr(st, family, addr);
+		peer = prandom_u32_state(&st->rnd) % WGT_ST_PEERS;
+		wgt_st_insert(st, family, addr, wgt_st_random_cidr(st, family),
+			      st->peers[peer]);
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		wgt_st_random_addr(st, family, addr);
+		hits_trie += !!wgt_st_lookup(st, family, addr);
+	}
+	t_trie = ktime_get_ns() - t0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n / 10; i++) {
+		wgt_st_random_addr(st, family, addr);
+		hits_oracle += !!wgt_st_oracle_lookup(st, family, addr);
+	}
+	t_oracle = (ktime_get_ns() - t0) * 10;
+	/* The hit counts are printed so the compiler cannot drop the loops. */
+	pr_info("# bench: ipv%d, %u prefixes: trie %llu ns/lookup (%u/%u hit), oracle %llu ns/lookup (%u/%u hit)\n",
+		family == AF_INET6 ? 6 : 4, st->oracle_len, t_trie / n,
+		hits_trie, n, t_oracle / n, hits_oracle, n / 10);
+	wgt_st_clear(st);
+}
+
+static int wgt_st_setup(struct wgt_st *st)
+{
+	unsigned int i;
+
+	mutex_init(&st->lock);
+	wgt_allowedips_init(&st->table);
+	prandom_seed_state(&st->rnd, WGT_ST_SEED);
+	st->oracle_cap = 8192;
+	st->oracle = kvcalloc(st->oracle_cap, sizeof(*st->oracle), GFP_KERNEL);
+	if (!st->oracle)
+		return -ENOMEM;
+	/*
+	 * Stand-in peers: the trie only needs their list head and refcount
+	 * (and their public key, for its tracepoints).
+	 */
+	for (i = 0; i < WGT_ST_PEERS; i++) {
+		st->peers[i] = kzalloc(sizeof(*st->peers[i]), GFP_KERNEL);
+		if (!st->peers[i])
+			return -ENOMEM;
+		kref_init(&st->peers[i]->refcount);
+		INIT_LIST_HEAD(&st->peers[i]->allowedips_list);
+		st->peers[i]->public_key[0] = i;
+	}
+	return 0;
+}
+
+static void wgt_st_teardown(struct wgt_st *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < WGT_ST_PEERS; i++) {
+		if (st->peers[i])
+			wgt_st_remove_peer(st, st->peers[i]);
+	}
+	/* Trie nodes are freed after a grace period; they point at nothing. */
+	synchronize_rcu();
+	for (i = 0; i < WGT_ST_PEERS; i++)
+		kfree(st->peers[i]);
+	kvfree(st->oracle);
+	mutex_destroy(&st->lock);
+}
+
+/**
+ * wgt_selftest_run() - run every self-test, reporting in KTAP
+ *
+ * Return: 0 when all passed, -EINVAL when any failed, -ENOMEM when the
+ * tests could not be set up.
+ */
+int __init wgt_selftest_run(void)
+{
+	struct wgt_st *st;
+	int ret;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	ret = wgt_st_setup(st);
+	if (ret)
+		goto out;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..9\n");
+	wgt_st_result(st, wgt_st_corner_cases(st),
+		      "allowedips: corner cases (/0, /32, /128, nesting, moves)");
+	wgt_st_result(st, wgt_st_merge(st),
+		      "allowedips: removal merges a branch with one child");
+	wgt_st_result(st, wgt_st_random_round(st, AF_INET, 2000, 20000),
+		      "allowedips: ipv4, 2000 random prefixes, 20000 lookups match");
+	wgt_st_result(st, wgt_st_remove_round(st, AF_INET, 20000),
+		      "allowedips: ipv4, a third of the peers removed, rest intact");
+	wgt_st_clear(st);
+	wgt_st_result(st, wgt_st_trie_empty(st),
+		      "allowedips: ipv4 trie empty after removing every peer");
+	wgt_st_result(st, wgt_st_random_round(st, AF_INET6, 2000, 20000),
+		      "allowedips: ipv6, 2000 random prefixes, 20000 lookups match");
+	wgt_st_result(st, wgt_st_remove_round(st, AF_INET6, 20000),
+		      "allowedips: ipv6, a third of the peers removed, rest intact");
+	wgt_st_clear(st);
+	wgt_st_result(st, wgt_st_trie_empty(st),
+		      "allowedips: ipv6 trie empty after removing every peer");
+	wgt_st_result(st, wgt_st_index_table(),
+		      "index table: 20000 random indices, unique, found by type");
+	wgt_st_bench(st, AF_INET, 1000);
+	wgt_st_bench(st, AF_INET6, 1000);
+
+	if (st->failed)
+		pr_info("# wgtour self-tests: failed %u out of %u tests\n", st->failed, st->test);
+	else
+		pr_info("# wgtour self-tests: all %u tests passed\n", st->test);
+	ret = st->failed ? -EINVAL : 0;
+out:
+	wgt_st_teardown(st);
+	kfree(st);
+	return ret;
+}
