@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make book: chapters/*.md, in file-name order, become
+#   build/book/index.html   one self-contained page (works offline)
+#   build/book/wgtour.epub  the same book for e-readers
+#
+# Two passes with pandoc. Pass 1 reads each chapter on its own, runs the Lua
+# filters (listings pulled from module/ by name, graphviz figures) and writes
+# pandoc's JSON: reading chapters one at a time is what lets an error name its
+# chapter. Pass 2 joins the JSON files into the HTML page and the EPUB.
+#
+# Environment (the book test uses these to build a scratch copy):
+#   WGTOUR_BOOK_CHAPTERS  directory of chapters (default: chapters)
+#   WGTOUR_BOOK_OUT       output directory (default: build/book)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+
+chapters=${WGTOUR_BOOK_CHAPTERS:-chapters}
+export WGTOUR_BOOK_OUT=${WGTOUR_BOOK_OUT:-build/book}
+out=$WGTOUR_BOOK_OUT
+start=$(date +%s.%N)
+
+for tool in pandoc dot; do
+	command -v "$tool" > /dev/null || { echo "book: $tool is missing (run: make setup)" >&2; exit 1; }
+done
+shopt -s nullglob
+sources=("$chapters"/*.md)
+[ ${#sources[@]} -gt 0 ] || { echo "book: no chapters in $chapters/" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out/parts" "$out/figures"
+
+# Pass 1: each chapter alone. Every failure is reported before we stop.
+failed=0
+parts=()
+for src in "${sources[@]}"; do
+	part=$out/parts/$(basename "$src" .md).json
+	if ! pandoc -d docs/book/chapter.yaml "$src" -o "$part"; then
+		echo "book: $src: failed" >&2
+		failed=1
+	fi
+	parts+=("$part")
+done
+if [ "$failed" != 0 ]; then
+	echo "book: not built: fix the chapters named above" >&2
+	exit 1
+fi
+
+# Pass 2: the whole book, twice.
+pandoc -d docs/book/html.yaml --resource-path=. "${parts[@]}" -o "$out/index.html" || exit 1
+pandoc -d docs/book/epub.yaml --resource-path=. "${parts[@]}" -o "$out/wgtour.epub" || exit 1
+
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+printf 'book: %s/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
+	"$out" "$out" "${#sources[@]}" "$elapsed"

@@ -1,0 +1,29 @@
+-- SPDX-License-Identifier: GPL-2.0
+--
+-- Figures drawn with graphviz. A chapter writes
+--
+--   ![Who owns whom](figures/ch1-objects.dot)
+--
+-- (the path is relative to the chapter) and this filter renders the .dot
+-- file to SVG under the book's output directory, pointing the image there.
+-- A missing or broken .dot file fails the build, naming the chapter.
+
+local chapter = PANDOC_STATE.input_files[1] or "(stdin)"
+local out = os.getenv("WGTOUR_BOOK_OUT") or "build/book"
+
+function Image(img)
+  if not img.src:match("%.dot$") then
+    return nil
+  end
+  local src = pandoc.path.join({ pandoc.path.directory(chapter), img.src })
+  local name = pandoc.path.filename(img.src):gsub("%.dot$", ".svg")
+  local svg = pandoc.path.join({ out, "figures", name })
+  local ok, err = pcall(pandoc.pipe, "dot", { "-Tsvg", src, "-o", svg }, "")
+  if not ok then
+    io.stderr:write("book: " .. chapter .. ": figure " .. src ..
+                    " does not render: " .. tostring(err) .. "\n")
+    os.exit(1)
+  end
+  img.src = svg
+  return img
+end

@@ -1,0 +1,222 @@
+-- SPDX-License-Identifier: GPL-2.0
+--
+-- Listings pulled out of the repository by name, so that code is never
+-- pasted into the book and cannot drift from it. A chapter writes an
+-- empty fenced block:
+--
+--   ```{.c file="module/device.c" symbol="wgt_newlink"}
+--   ```
+--
+-- and this filter replaces it with the current text of that symbol,
+-- captioned "module/device.c: wgt_newlink()". Without symbol=, the whole
+-- file is included (used for recorded traces). See docs/book/README.md.
+--
+-- Symbols, and where a listing starts and ends (kernel coding style makes
+-- this simple: definitions start at column 0, and so do their closing braces):
+--
+--   name             a function:  its first line ... the line "}"
+--                    or a variable with an initialiser:  "name... = {" ... "};"
+--                    or a macro:  "#define name" ... the last "\"-continued line
+--   struct name      "struct name {" ... "};"   (also enum name, union name)
+--
+-- The comment right above the symbol comes with it, unless comment="no".
+-- Anything that cannot be found fails the build, naming the chapter.
+
+local chapter = PANDOC_STATE.input_files[1] or "(stdin)"
+local errors = {}
+
+local function fail(msg)
+  table.insert(errors, chapter .. ": " .. msg)
+end
+
+local function read_lines(path)
+  local f = io.open(path, "r")
+  if not f then
+    return nil
+  end
+  local lines = {}
+  for line in f:lines() do
+    table.insert(lines, line)
+  end
+  f:close()
+  return lines
+end
+
+-- The index of the first line at or after `from` that satisfies `test`.
+local function find_line(lines, from, test)
+  for i = from, #lines do
+    if test(lines[i]) then
+      return i
+    end
+  end
+  return nil
+end
+
+-- A pattern that matches `name` as a whole word (%f is Lua's "frontier").
+local function word(name)
+  return "%f[%w_]" .. name .. "%f[^%w_]"
+end
+
+local function at_column0(line)
+  return line:match("^[%a_]") ~= nil
+end
+
+-- A function definition: a line at column 0 naming `name(`, whose body
+-- "{" comes (on a line of its own) before any ";" that would make it a
+-- prototype. Returns the first and last line.
+local function find_function(lines, name)
+  local i = 1
+  while true do
+    i = find_line(lines, i, function(l)
+      return at_column0(l) and l:match(word(name) .. "%(") ~= nil
+    end)
+    if not i then
+      return nil
+    end
+    local open = find_line(lines, i, function(l)
+      return l == "{" or l:match(";%s*$") ~= nil
+    end)
+    if open and lines[open] == "{" then
+      local close = find_line(lines, open, function(l) return l == "}" end)
+      return i, close
+    end
+    i = i + 1
+  end
+end
+
+-- A variable with an initialiser, e.g. "static struct foo name = {".
+local function find_variable(lines, name)
+  local i = find_line(lines, 1, function(l)
+    return at_column0(l) and l:match(word(name) .. "[^(]*=%s*{%s*$") ~= nil
+  end)
+  if not i then
+    return nil
+  end
+  return i, find_line(lines, i, function(l) return l == "};" end)
+end
+
+-- "#define name", with its continuation lines.
+local function find_macro(lines, name)
+  local i = find_line(lines, 1, function(l)
+    return l:match("^#%s*define%s+" .. name .. "%f[^%w_]") ~= nil
+  end)
+  if not i then
+    return nil
+  end
+  local last = i
+  while lines[last]:match("\\%s*$") and lines[last + 1] do
+    last = last + 1
+  end
+  return i, last
+end
+
+-- "struct name {" (or enum, union) through "};".
+local function find_type(lines, kind, name)
+  local i = find_line(lines, 1, function(l)
+    return l:match("^" .. kind .. "%s+" .. name .. "%s*{") ~= nil
+  end)
+  if not i then
+    return nil
+  end
+  return i, find_line(lines, i, function(l) return l == "};" end)
+end
+
+-- If a block comment ends on the line just above `first`, move `first` up
+-- to where that comment starts. Every line in between must be part of the
+-- comment (start with "/*" or "*"), so code with a trailing comment is not
+-- mistaken for one.
+local function with_comment(lines, first)
+  if first < 2 or not lines[first - 1]:match("%*/%s*$") then
+    return first
+  end
+  for i = first - 1, 1, -1 do
+    if lines[i]:match("^%s*/%*") then
+      return i
+    end
+    if not lines[i]:match("^%s*%*") then
+      return first
+    end
+  end
+  return first
+end
+
+-- Returns the listing's text and its caption, or nil and an error message.
+local function extract(path, symbol, keep_comment)
+  local lines = read_lines(path)
+  if not lines then
+    return nil, "listing file " .. path .. " does not exist"
+  end
+  local first, last, caption
+  local kind, name = symbol:match("^(%a+)%s+([%a_][%w_]*)$")
+  if kind == "struct" or kind == "enum" or kind == "union" then
+    first, last = find_type(lines, kind, name)
+    caption = symbol
+  elseif symbol:match("^[%a_][%w_]*$") then
+    name = symbol
+    first, last = find_function(lines, name)
+    caption = name .. "()"
+    if not first then
+      first, last = find_variable(lines, name)
+      caption = name
+    end
+    if not first then
+      first, last = find_macro(lines, name)
+    end
+  else
+    return nil, 'symbol "' .. symbol .. '" is neither a name nor "struct name"'
+  end
+  if not first then
+    return nil, 'symbol "' .. symbol .. '" not found in ' .. path
+  end
+  if not last then
+    return nil, 'symbol "' .. symbol .. '" in ' .. path .. " has no end at column 0"
+  end
+  if keep_comment then
+    first = with_comment(lines, first)
+  end
+  return table.concat(lines, "\n", first, last), path .. ": " .. caption
+end
+
+local function listing(text, caption, classes)
+  local code = pandoc.CodeBlock(text, pandoc.Attr("", classes))
+  local label = pandoc.Div({ pandoc.Plain({ pandoc.Code(caption) }) },
+                           pandoc.Attr("", { "listing-caption" }))
+  return pandoc.Div({ label, code }, pandoc.Attr("", { "listing" }))
+end
+
+function CodeBlock(block)
+  local file = block.attributes["file"]
+  if not file then
+    return nil
+  end
+  if block.text:match("%S") then
+    fail("the listing of " .. file .. " must be an empty block (code is pulled, never pasted)")
+    return nil
+  end
+  local symbol = block.attributes["symbol"]
+  if not symbol then
+    local lines = read_lines(file)
+    if not lines then
+      fail("included file " .. file .. " does not exist")
+      return nil
+    end
+    return listing(table.concat(lines, "\n"), file, block.classes)
+  end
+  local text, caption = extract(file, symbol, block.attributes["comment"] ~= "no")
+  if not text then
+    fail(caption)
+    return nil
+  end
+  return listing(text, caption, block.classes)
+end
+
+-- After the whole chapter: report every problem at once, then fail.
+function Pandoc(doc)
+  if #errors > 0 then
+    for _, msg in ipairs(errors) do
+      io.stderr:write("book: " .. msg .. "\n")
+    end
+    os.exit(1)
+  end
+  return doc
+end
