@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks on a built book, for tests/host/book.sh (standard library only).
+
+usage: check.py html INDEX.HTML CHAPTERS_DIR
+       check.py epub BOOK.EPUB CHAPTERS_DIR
+       check.py listings INDEX.HTML CHAPTERS_DIR
+       check.py has INDEX.HTML CAPTION EXPECTED_FILE
+
+Each prints what it checked, or every problem it found, and exits 1 on a
+problem. Paths in listing captions are relative to the current directory
+(the repository root).
+"""
+import glob
+import html.parser
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+
+# Elements that never have an end tag in HTML.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+        "meta", "source", "track", "wbr"}
+
+
+class Page(html.parser.HTMLParser):
+    """Collects the text of a page, its tag-balance errors and its listings."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.errors = []
+        self.text = []
+        self.listings = []      # (caption, code) pairs
+        self.listing_depth = None
+        self.in_caption = False
+        self.in_pre = False
+        self.caption = ""
+        self.code = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        self.stack.append(tag)
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div" and "listing" in classes:
+            self.listing_depth = len(self.stack)
+            self.caption = self.code = ""
+        elif tag == "div" and "listing-caption" in classes:
+            self.in_caption = True
+        elif tag == "pre" and self.listing_depth:
+            self.in_pre = True
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append("line %d: </%s> closes <%s>" %
+                               (self.getpos()[0], tag,
+                                self.stack[-1] if self.stack else "nothing"))
+            return
+        if tag == "div" and self.listing_depth == len(self.stack):
+            self.listings.append((self.caption.strip(), self.code))
+            self.listing_depth = None
+        elif tag == "div":
+            self.in_caption = False
+        elif tag == "pre":
+            self.in_pre = False
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.in_caption:
+            self.caption += data
+        elif self.in_pre:
+            self.code += data
+
+
+def parse(text):
+    page = Page()
+    page.feed(text)
+    page.close()
+    if page.stack:
+        page.errors.append("unclosed at the end: " + " ".join(page.stack))
+    return page
+
+
+def chapter_titles(chapters):
+    """The first level-1 heading of each chapter, without {attributes}."""
+    titles = []
+    for path in sorted(glob.glob(os.path.join(chapters, "*.md"))):
+        with open(path) as f:
+            for line in f:
+                if line.startswith("# "):
+                    titles.append((path, re.sub(r"\s*\{.*\}\s*$", "", line[2:]).strip()))
+                    break
+            else:
+                titles.append((path, None))
+    return titles
+
+
+def count_listing_blocks(chapters):
+    """How many fenced blocks in the chapters ask for a listing (file=...)."""
+    n = 0
+    for path in glob.glob(os.path.join(chapters, "*.md")):
+        with open(path) as f:
+            n += sum(1 for line in f
+                     if line.startswith("```{") and 'file="' in line)
+    return n
+
+
+def check_titles(text, chapters, where):
+    problems = []
+    flat = " ".join(text.split())
+    for path, title in chapter_titles(chapters):
+        if title is None:
+            problems.append("%s has no level-1 title" % path)
+        elif " ".join(title.split()) not in flat:
+            problems.append('%s: title "%s" not in %s' % (path, title, where))
+    return problems
+
+
+def cmd_html(index, chapters):
+    with open(index, encoding="utf-8") as f:
+        text = f.read()
+    page = parse(text)
+    problems = list(page.errors[:10])
+    if not text.lstrip().lower().startswith("<!doctype html>"):
+        problems.append("no <!DOCTYPE html>")
+    if 'id="TOC"' not in text:
+        problems.append("no table of contents")
+    if re.search(r'<(link|script|img)[^>]+(href|src)="https?://', text):
+        problems.append("refers to the network (a CDN?): not self-contained")
+    problems += check_titles("".join(page.text), chapters, index)
+    return problems, "%d chapter titles, balanced tags, offline" % len(chapter_titles(chapters))
+
+
+def cmd_epub(epub, chapters):
+    problems = []
+    with zipfile.ZipFile(epub) as z:
+        bad = z.testzip()
+        if bad:
+            problems.append("corrupt member " + bad)
+        names = z.namelist()
+        if names[0] != "mimetype" or z.read("mimetype") != b"application/epub+zip":
+            problems.append("first member is not the EPUB mimetype")
+        container = ET.fromstring(z.read("META-INF/container.xml"))
+        opf = [e.get("full-path") for e in container.iter()
+               if e.tag.endswith("rootfile")]
+        if not opf or opf[0] not in names:
+            problems.append("container.xml names no package file that exists")
+        text = []
+        listings = 0
+        for name in names:
+            if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
+                data = z.read(name).decode("utf-8")
+                try:
+                    root = ET.fromstring(data)
+                except ET.ParseError as e:
+                    problems.append("%s is not well-formed XML: %s" % (name, e))
+                    continue
+                if name.endswith(".xhtml"):
+                    text.append("".join(root.itertext()))
+                    listings += data.count('class="listing"')
+    problems += check_titles(" ".join(text), chapters, epub)
+    expected = count_listing_blocks(chapters)
+    if listings != expected:
+        problems.append("%d listings in the EPUB, %d asked for" % (listings, expected))
+    return problems, "%d members, well-formed XML, %d chapter titles, %d listings" % (
+        len(names), len(chapter_titles(chapters)), listings)
+
+
+def cmd_listings(index, chapters):
+    with open(index, encoding="utf-8") as f:
+        page = parse(f.read())
+    problems = []
+    expected = count_listing_blocks(chapters)
+    if len(page.listings) != expected:
+        problems.append("%d listings in the page, %d asked for in %s/" %
+                        (len(page.listings), expected, chapters))
+    for caption, code in page.listings:
+        path = caption.split(": ")[0]
+        try:
+            with open(path) as f:
+                source = f.read()
+        except OSError:
+            problems.append("%s: no such file" % caption)
+            continue
+        if not code.strip():
+            problems.append("%s: empty listing" % caption)
+        elif code.rstrip("\n") not in source:
+            problems.append("%s: differs from the current %s" % (caption, path))
+    return problems, "%d listings, each identical to its current source" % len(page.listings)
+
+
+def cmd_has(index, caption, expected_file):
+    """The page has a listing with this caption and exactly this text."""
+    with open(index, encoding="utf-8") as f:
+        page = parse(f.read())
+    with open(expected_file) as f:
+        expected = f.read().rstrip("\n")
+    codes = [code.rstrip("\n") for cap, code in page.listings if cap == caption]
+    if not codes:
+        return ["no listing captioned " + caption], ""
+    if expected not in codes:
+        return ["listing %s is not the expected text" % caption], ""
+    return [], "listing %s: %d lines, as expected" % (caption, expected.count("\n") + 1)
+
+
+def main():
+    checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has}
+    if len(sys.argv) < 4 or sys.argv[1] not in checks:
+        sys.exit(__doc__)
+    problems, summary = checks[sys.argv[1]](*sys.argv[2:])
+    for p in problems:
+        print(p)
+    if problems:
+        sys.exit(1)
+    print(summary)
+
+
+if __name__ == "__main__":
+    main()

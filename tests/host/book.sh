@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The book builds, and cannot drift from the code: make book's pipeline
+# (docs/book/build.sh) produces a well-formed HTML page and EPUB with every
+# chapter, each listing in it is the current text of its source, and a
+# chapter that names a symbol or file that does not exist fails the build
+# with a message naming the chapter and the symbol. Runs on the host.
+. "$(dirname "$0")/../lib/ktap.sh"
+
+cd "$WGTOUR_ROOT" || exit 1
+check=docs/book/check.py
+book=build/book
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# check_py DESCRIPTION ARGS...: docs/book/check.py, its output as comments.
+check_py()
+{
+	local desc=$1 out rc
+	shift
+	out=$(python3 "$check" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/  /'
+	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
+}
+
+ktap_plan 8
+
+if docs/book/build.sh > "$scratch/build.log" 2>&1; then
+	sed 's/^/  /' "$scratch/build.log"
+	ktap_result ok "the book builds (docs/book/build.sh)"
+else
+	sed 's/^/  /' "$scratch/build.log"
+	ktap_result fail "the book builds (docs/book/build.sh)"
+fi
+
+check_py "index.html is well-formed, offline, with every chapter title" \
+	html "$book/index.html" chapters
+check_py "wgtour.epub is a valid zip with well-formed XHTML and every chapter" \
+	epub "$book/wgtour.epub" chapters
+check_py "every listing in index.html is the current text of its source" \
+	listings "$book/index.html" chapters
+
+# A known function, cut out of the source here independently of the filter:
+# from its first line to the closing brace at column 0, with the comment above.
+awk '/^\/\*$/ { buf = "" } /^\/\*$/,/^ \*\/$/ { buf = buf $0 "\n"; next }
+     /^static int wgt_newlink\(/ { printf "%s", buf; on = 1 }
+     !/^ \*/ && !/^\/\*/ && !on { buf = "" }
+     on { print } on && /^}$/ { exit }' module/device.c > "$scratch/newlink.c"
+check_py "the wgt_newlink() listing is the function as module/device.c has it now" \
+	has "$book/index.html" "module/device.c: wgt_newlink()" "$scratch/newlink.c"
+
+if grep -q 'src="data:image/svg+xml' "$book/index.html"; then
+	ktap_result ok "graphviz figures are rendered and embedded as SVG"
+else
+	ktap_result fail "graphviz figures are rendered and embedded as SVG"
+fi
+
+# The failure path, on a scratch copy of the chapters (the real ones stay
+# untouched): a listing of a symbol that does not exist, then of a file.
+cp -r chapters "$scratch/chapters"
+# expect_failure DESCRIPTION CHAPTER_TEXT WORD...: the build fails, and its
+# message names the scratch chapter and every WORD.
+expect_failure()
+{
+	local desc=$1 text=$2 word ok=1
+	shift 2
+	printf '%s\n' "$text" > "$scratch/chapters/50-broken.md"
+	if WGTOUR_BOOK_CHAPTERS=$scratch/chapters WGTOUR_BOOK_OUT=$scratch/out \
+		docs/book/build.sh > "$scratch/fail.log" 2>&1; then
+		echo "  the build succeeded"
+		ok=0
+	fi
+	sed 's/^/  /' "$scratch/fail.log"
+	for word in 50-broken.md "$@"; do
+		grep -qF -- "$word" "$scratch/fail.log" || { echo "  message lacks $word"; ok=0; }
+	done
+	[ "$ok" = 1 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
+}
+
+expect_failure "a listing of a missing symbol fails the build, naming chapter and symbol" \
+	"$(printf '# Broken\n\n```{.c file="module/device.c" symbol="wgt_no_such_function"}\n```')" \
+	wgt_no_such_function module/device.c
+expect_failure "a listing of a missing file fails the build, naming chapter and file" \
+	"$(printf '# Broken\n\n```{.c file="module/no_such_file.c" symbol="struct wgt_device"}\n```')" \
+	module/no_such_file.c
+ktap_finish
