@@ -24,10 +24,14 @@ usage:
                               then run a whole handshake both ways (TAP output)
     noise_ref.py vectors      print the messages the module's self-test makes
                               from the same fixed inputs, one "vector" line each
+    noise_ref.py initiate HOST PORT
+                              play the initiator against a live WireGuard
+                              responder (a real interop check; see initiate())
 """
 
 import hashlib
 import hmac
+import socket
 import struct
 import sys
 
@@ -346,7 +350,7 @@ IDENTIFIER = b"WireGuard v1 zx2c4 Jason@zx2c4.com"
 LABEL_MAC1 = b"mac1----"
 LABEL_COOKIE = b"cookie--"
 
-MSG_INITIATION, MSG_RESPONSE, MSG_COOKIE_REPLY = 1, 2, 3
+MSG_INITIATION, MSG_RESPONSE, MSG_COOKIE_REPLY, MSG_DATA = 1, 2, 3, 4
 INITIATION_LEN, RESPONSE_LEN, COOKIE_REPLY_LEN = 148, 92, 64
 
 
@@ -615,6 +619,46 @@ def vectors() -> list:
             ("initiation_mac2", initiation_mac2.hex())]
 
 
+def initiate(host: str, port: int) -> int:
+    """Handshake with a live responder over UDP, then prove the keys work.
+
+    The responder must hold the fixed responder static key and psk, with our
+    fixed initiator public key as a peer (tests/vm/handshake_vectors.sh sets
+    up the stock wireguard.ko that way). We send the initiation, check the
+    response it sends back (mac1, the psk, the empty AEAD), and send one
+    keepalive, an empty data message, under the initiator's sending key: a
+    responder that decrypts it counts it (32 bytes) and marks the handshake
+    complete. Exit status: 0 response good, 1 response bad, 2 no response.
+    """
+    responder_public = x25519_public(RESPONDER_STATIC)
+    initiator = Initiator(INITIATOR_STATIC, responder_public, PSK)
+    initiation = initiator.create_initiation(INITIATOR_EPHEMERAL, TIMESTAMP,
+                                             INITIATOR_INDEX)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(5)
+        sock.connect((host, port))
+        sock.send(initiation)
+        try:
+            response = sock.recv(2048)
+        except OSError as e:    # a timeout, or ICMP "port unreachable"
+            print(f"# no answer to the initiation: {e}")
+            return 2
+        print(f"# response {response.hex()}")
+        try:
+            send_key, _ = initiator.consume_response(response)
+        except (ValueError, AssertionError) as e:
+            print(f"# the response does not verify: {e or 'wrong shape'}")
+            return 1
+        # Data message: type 4, the responder's index (its sender index in
+        # the response), a 64-bit counter, then AEAD(key, counter, payload).
+        their_index = struct.unpack_from("<I", response, 4)[0]
+        keepalive = (header(MSG_DATA) + struct.pack("<IQ", their_index, 0) +
+                     AEAD(send_key, 0, b"", b""))
+        sock.send(keepalive)
+        print(f"# sent keepalive {keepalive.hex()}")
+    return 0
+
+
 # ---------------------------------------------------------------------------
 # --selftest: the primitives against published vectors
 # ---------------------------------------------------------------------------
@@ -799,6 +843,8 @@ def main(argv: list) -> int:
         for name, value in vectors():
             print(f"vector {name} {value}")
         return 0
+    if len(argv) == 3 and argv[0] == "initiate":
+        return initiate(argv[1], int(argv[2]))
     print(__doc__.split("usage:")[1].rstrip(), file=sys.stderr)
     return 2
 
