@@ -619,16 +619,51 @@ def vectors() -> list:
             ("initiation_mac2", initiation_mac2.hex())]
 
 
+def internet_checksum(data: bytes) -> int:
+    """RFC 1071: the ones' complement of the ones' complement sum of the
+    16-bit words (IPv4 header and ICMP use it)."""
+    data += b"\x00" * (len(data) % 2)
+    total = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while total > 0xffff:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def icmp_echo_request(src: bytes, dst: bytes, payload: bytes) -> bytes:
+    """An IPv4 packet carrying an ICMP echo request (a ping)."""
+    icmp = struct.pack(">BBHHH", 8, 0, 0, 0x7767, 1) + payload
+    icmp = icmp[:2] + struct.pack(">H", internet_checksum(icmp)) + icmp[4:]
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1,
+                     0, src, dst)
+    ip = ip[:10] + struct.pack(">H", internet_checksum(ip)) + ip[12:]
+    return ip + icmp
+
+
+def data_message(receiver_index: int, key: bytes, counter: int,
+                 packet: bytes) -> bytes:
+    """A transport data message: type 4, the receiver's index, the 64-bit
+    counter, then the packet padded with zeros to a multiple of 16 bytes,
+    sealed with AEAD(key, counter, padded packet, no associated data)."""
+    padded = packet + pad16(packet)
+    return (header(MSG_DATA) + struct.pack("<IQ", receiver_index, counter) +
+            AEAD(key, counter, padded, b""))
+
+
 def initiate(host: str, port: int) -> int:
     """Handshake with a live responder over UDP, then prove the keys work.
 
     The responder must hold the fixed responder static key and psk, with our
-    fixed initiator public key as a peer (tests/vm/handshake_vectors.sh sets
-    up the stock wireguard.ko that way). We send the initiation, check the
-    response it sends back (mac1, the psk, the empty AEAD), and send one
-    keepalive, an empty data message, under the initiator's sending key: a
-    responder that decrypts it counts it (32 bytes) and marks the handshake
-    complete. Exit status: 0 response good, 1 response bad, 2 no response.
+    fixed initiator public key as a peer allowed to send from 10.99.0.2, and
+    the address 10.99.0.1 on its interface (tests/vm/handshake_vectors.sh
+    sets up the stock wireguard.ko that way). We send the initiation and
+    check the response (its mac1, the psk, the empty AEAD). Then, under the
+    initiator's sending key, one keepalive (an empty data message, 32 bytes
+    on the wire) and one ping from 10.99.0.2 (80 bytes); the responder's
+    kernel answers the ping, and its echo reply must open under our
+    receiving key.
+
+    Exit status: 0 all good, 1 the response does not verify, 2 no response,
+    3 no echo reply that opens under the receiving key.
     """
     responder_public = x25519_public(RESPONDER_STATIC)
     initiator = Initiator(INITIATOR_STATIC, responder_public, PSK)
@@ -645,18 +680,41 @@ def initiate(host: str, port: int) -> int:
             return 2
         print(f"# response {response.hex()}")
         try:
-            send_key, _ = initiator.consume_response(response)
+            send_key, recv_key = initiator.consume_response(response)
         except (ValueError, AssertionError) as e:
             print(f"# the response does not verify: {e or 'wrong shape'}")
             return 1
-        # Data message: type 4, the responder's index (its sender index in
-        # the response), a 64-bit counter, then AEAD(key, counter, payload).
+
+        # The responder's index for this session is its sender index in
+        # the response; data messages to it carry that.
         their_index = struct.unpack_from("<I", response, 4)[0]
-        keepalive = (header(MSG_DATA) + struct.pack("<IQ", their_index, 0) +
-                     AEAD(send_key, 0, b"", b""))
-        sock.send(keepalive)
-        print(f"# sent keepalive {keepalive.hex()}")
-    return 0
+        sock.send(data_message(their_index, send_key, 0, b""))
+        ping = icmp_echo_request(bytes([10, 99, 0, 2]), bytes([10, 99, 0, 1]),
+                                 b"wgtour!!")
+        sock.send(data_message(their_index, send_key, 1, ping))
+
+        # Wait for a data message addressed to our index that opens.
+        while True:
+            try:
+                msg = sock.recv(2048)
+            except OSError as e:
+                print(f"# no echo reply: {e}")
+                return 3
+            if msg[0] != MSG_DATA or len(msg) < 32:
+                continue
+            index, counter = struct.unpack_from("<IQ", msg, 4)
+            try:
+                packet = AEAD_open(recv_key, counter, msg[16:], b"")
+            except ValueError:
+                print(f"# a data message that does not open: {msg.hex()}")
+                return 3
+            # An IPv4 ICMP echo reply (type 0) to 10.99.0.2 with our payload?
+            if (index == INITIATOR_INDEX and packet[9] == 1 and
+                    packet[16:20] == bytes([10, 99, 0, 2]) and
+                    packet[20] == 0 and packet[28:36] == b"wgtour!!"):
+                print(f"# echo reply, counter {counter}: {packet[:36].hex()}")
+                return 0
+            print(f"# another data message, counter {counter}: {packet.hex()}")
 
 
 # ---------------------------------------------------------------------------
