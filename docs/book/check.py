@@ -109,7 +109,7 @@ def count_listing_blocks(chapters):
     for path in glob.glob(os.path.join(chapters, "*.md")):
         with open(path) as f:
             n += sum(1 for line in f
-                     if line.startswith("```{") and 'file="' in line)
+                     if line.lstrip().startswith("```{") and 'file="' in line)
     return n
 
 
