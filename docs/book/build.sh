@@ -18,8 +18,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 
 chapters=${WGTOUR_BOOK_CHAPTERS:-chapters}
-export WGTOUR_BOOK_OUT=${WGTOUR_BOOK_OUT:-build/book}
-out=$WGTOUR_BOOK_OUT
+final=${WGTOUR_BOOK_OUT:-build/book}
+final=${final%/}
 start=$(date +%s.%N)
 
 for tool in pandoc dot; do
@@ -29,7 +29,13 @@ shopt -s nullglob
 sources=("$chapters"/*.md)
 [ ${#sources[@]} -gt 0 ] || { echo "book: no chapters in $chapters/" >&2; exit 1; }
 
-rm -rf "$out"
+# Build next to the output directory and swap it in at the end: a failed
+# build leaves the previous book alone, and nobody (a test running at the
+# same time, say) ever sees a half-built one.
+mkdir -p "$(dirname "$final")"
+out=$(mktemp -d "$final.tmp.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+export WGTOUR_BOOK_OUT=$out
 mkdir -p "$out/parts" "$out/figures"
 
 # Pass 1: each chapter alone. Every failure is reported before we stop.
@@ -52,6 +58,12 @@ fi
 pandoc -d docs/book/html.yaml --resource-path=. "${parts[@]}" -o "$out/index.html" || exit 1
 pandoc -d docs/book/epub.yaml --resource-path=. "${parts[@]}" -o "$out/wgtour.epub" || exit 1
 
+rm -rf "$out/parts"
+old=$final.old.$$
+[ -e "$final" ] && mv "$final" "$old"
+mv "$out" "$final" || exit 1
+rm -rf "$old"
+
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf 'book: %s/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
-	"$out" "$out" "${#sources[@]}" "$elapsed"
+	"$final" "$final" "${#sources[@]}" "$elapsed"
