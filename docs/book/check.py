@@ -174,6 +174,25 @@ def cmd_epub(epub, chapters):
         len(names), len(chapter_titles(chapters)), listings)
 
 
+def listing_problem(caption, code, source):
+    """Why a listing is not a whole, current piece of its source, or None."""
+    if not code.strip():
+        return "empty listing"
+    if ": " not in caption:
+        # A whole file (a recorded trace, say).
+        return None if code == source.rstrip("\n") else "differs from the file"
+    # Whole lines of the current source...
+    at = ("\n" + source + "\n").find("\n" + code + "\n")
+    if at < 0:
+        return "differs from the current source"
+    # ...ending where a definition ends: a closing brace at column 0, or the
+    # last line of a macro.
+    last = code.split("\n")[-1]
+    if last in ("}", "};") or ("#define" in code and not last.endswith("\\")):
+        return None
+    return "cut short: ends with %r" % last
+
+
 def cmd_listings(index, chapters):
     with open(index, encoding="utf-8") as f:
         page = parse(f.read())
@@ -190,10 +209,10 @@ def cmd_listings(index, chapters):
         except OSError:
             problems.append("%s: no such file" % caption)
             continue
-        if not code.strip():
-            problems.append("%s: empty listing" % caption)
-        elif code.rstrip("\n") not in source:
-            problems.append("%s: differs from the current %s" % (caption, path))
+        code = code.rstrip("\n")
+        problem = listing_problem(caption, code, source)
+        if problem:
+            problems.append("%s: %s" % (caption, problem))
     return problems, "%d listings, each identical to its current source" % len(page.listings)
 
 
