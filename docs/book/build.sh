@@ -38,25 +38,32 @@ trap 'rm -rf "$out"' EXIT
 export WGTOUR_BOOK_OUT=$out
 mkdir -p "$out/parts" "$out/figures"
 
-# Pass 1: each chapter alone. Every failure is reported before we stop.
-failed=0
-parts=()
+# Pass 1: each chapter alone, all at once. Every failure is reported
+# before we stop.
+parts=() pids=()
 for src in "${sources[@]}"; do
 	part=$out/parts/$(basename "$src" .md).json
-	if ! pandoc -d docs/book/chapter.yaml "$src" -o "$part"; then
-		echo "book: $src: failed" >&2
+	pandoc -d docs/book/chapter.yaml "$src" -o "$part" &
+	pids+=($!)
+	parts+=("$part")
+done
+failed=0
+for i in "${!pids[@]}"; do
+	if ! wait "${pids[$i]}"; then
+		echo "book: ${sources[$i]}: failed" >&2
 		failed=1
 	fi
-	parts+=("$part")
 done
 if [ "$failed" != 0 ]; then
 	echo "book: not built: fix the chapters named above" >&2
 	exit 1
 fi
 
-# Pass 2: the whole book, twice.
-pandoc -d docs/book/html.yaml --resource-path=. "${parts[@]}" -o "$out/index.html" || exit 1
+# Pass 2: the whole book, as a page and as an EPUB, side by side.
+pandoc -d docs/book/html.yaml --resource-path=. "${parts[@]}" -o "$out/index.html" &
+html=$!
 pandoc -d docs/book/epub.yaml --resource-path=. "${parts[@]}" -o "$out/wgtour.epub" || exit 1
+wait "$html" || exit 1
 
 rm -rf "$out/parts"
 old=$final.old.$$
