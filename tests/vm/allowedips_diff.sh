@@ -164,7 +164,7 @@ run_on()
 	echo "# $name: the scenario took $((SECONDS - t0)) s" > "$work/$name.time"
 }
 
-ktap_plan 13
+ktap_plan 14
 
 wgt_stock_load
 ktap_check "stock wireguard.ko loaded for reference" test -d /sys/module/wireguard
@@ -199,12 +199,14 @@ same()
 ips() { tail -n +2 "$work/ours.$1.dump" | awk '$5 != "(none)" { n += split($5, a, ",") } END { print n + 0 }'; }
 peers() { grep -c '^\[Peer\]' "$work/ours.$1.conf"; }
 
+# wg warns about the prefixes with host bits set (on purpose); anything
+# else it prints is an error.
 quiet()
 {
-	[ ! -s "$work/stock.log" ] && [ ! -s "$work/ours.log" ] && return 0
-	head -5 "$work/stock.log" "$work/ours.log" | sed 's/^/# /'
-	return 1
+	local warn='^Warning: AllowedIP has nonzero host part'
+	! grep -v "$warn" "$work/stock.log" "$work/ours.log" | head -5 | sed 's/^/# /' | grep .
 }
+ktap_check "the scenario printed the same messages on both" same log
 ktap_check "no command of the scenario failed, on either module" quiet
 desc=("" "setconf" "replace-allowed-ips on 18 peers" "syncconf" "peers removed, prefixes reused"
       "setconf of the first config again")
@@ -214,4 +216,5 @@ for step in 1 2 3 4 5; do
 	ktap_check "step $step: wg show all dump identical ($(ips $step) allowed IPs)" \
 		same $step.dump
 done
+echo "# whole test: $SECONDS s"
 ktap_finish
