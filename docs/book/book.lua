@@ -1,15 +1,30 @@
 -- SPDX-License-Identifier: GPL-2.0
 --
--- Runs once over the whole book, after the chapters were joined. Each
--- chapter was read on its own, so two chapters may both have a heading
--- "Real world" with the same identifier; give the later ones a suffix,
--- as pandoc itself does within one file, so the table of contents works.
--- (To link to a heading from another chapter, give it an explicit,
--- unique identifier: ## The birth namespace {#birth-namespace}.)
+-- Runs once over the whole book, after the chapters were joined.
+--
+-- 1. Unique heading identifiers. Each chapter was read on its own, so two
+--    chapters may both have a heading "Real world" with the same
+--    identifier; the later ones get a suffix, as pandoc itself does within
+--    one file, so the table of contents works. (To link to a heading from
+--    another chapter, give it an explicit, unique identifier:
+--    ## The birth namespace {#birth-namespace}.)
+-- 2. An index of listings at the end, by symbol, each entry linking to the
+--    listing and naming its chapter: the book's symbol index.
 
 local seen = {}
+local chapter = nil       -- "chapter N", or the title of an unnumbered one
+local number = 0          -- numbered level-1 headings so far
+local listings = {}       -- { caption, chapter, id }
 
 function Header(h)
+  if h.level == 1 then
+    if h.classes:includes("unnumbered") then
+      chapter = pandoc.utils.stringify(h.content)
+    else
+      number = number + 1
+      chapter = "chapter " .. number
+    end
+  end
   if h.identifier == "" then
     return nil
   end
@@ -25,4 +40,46 @@ function Header(h)
   end
   seen[id] = seen[id] or 0
   return h
+end
+
+-- A listing made by listings.lua: a Div of class "listing" whose first
+-- block holds the caption "file: symbol".
+function Div(div)
+  if not div.classes:includes("listing") then
+    return nil
+  end
+  local caption = pandoc.utils.stringify(div.content[1])
+  if not caption:match(": ") then
+    return nil           -- a whole file (a trace), not a symbol
+  end
+  div.identifier = "listing-" .. (#listings + 1)
+  table.insert(listings, { caption = caption, chapter = chapter, id = div.identifier })
+  return div
+end
+
+function Pandoc(doc)
+  if #listings == 0 then
+    return doc
+  end
+  -- By name ("struct wgt_peer" sorts as "wgt_peer"), then by file.
+  local function key(l)
+    local file, symbol = l.caption:match("^(.-): (.*)$")
+    return symbol:gsub("^%a+ ", ""):lower() .. " " .. file
+  end
+  table.sort(listings, function(a, b) return key(a) < key(b) end)
+  local items = {}
+  for _, l in ipairs(listings) do
+    local file, symbol = l.caption:match("^(.-): (.*)$")
+    table.insert(items, { pandoc.Plain({
+      pandoc.Link({ pandoc.Code(symbol) }, "#" .. l.id),
+      pandoc.Str(" "), pandoc.Emph({ pandoc.Str(file) }),
+      pandoc.Str(" (" .. (l.chapter or "?") .. ")"),
+    }) })
+  end
+  doc.blocks:insert(pandoc.Header(1, { pandoc.Str("Index of listings") },
+                                  pandoc.Attr("listing-index", { "unnumbered" })))
+  doc.blocks:insert(pandoc.Para({ pandoc.Str(
+    "Every listing in the book, by symbol, with its file and chapter.") }))
+  doc.blocks:insert(pandoc.BulletList(items))
+  return doc
 end
