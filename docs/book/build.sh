@@ -66,10 +66,15 @@ pandoc -d docs/book/epub.yaml --resource-path=. "${parts[@]}" -o "$out/wgtour.ep
 wait "$html" || exit 1
 
 rm -rf "$out/parts"
+# mv -T never moves a directory *into* another one; a build finishing at
+# the same moment can only make us try again.
 old=$final.old.$$
-[ -e "$final" ] && mv "$final" "$old"
-mv "$out" "$final" || exit 1
-rm -rf "$old"
+for try in 1 2 3; do
+	[ -e "$final" ] && mv -T "$final" "$old.$try" 2> /dev/null
+	mv -T "$out" "$final" 2> /dev/null && break
+done
+rm -rf "$old".*
+[ -d "$out" ] && { echo "book: could not move the book into $final" >&2; exit 1; }
 
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf 'book: %s/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
