@@ -16,6 +16,8 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "receive.h"
+#include "send.h"
 #include "socket.h"
 #include "trace.h"
 
@@ -30,6 +32,8 @@ static int wgt_open(struct net_device *dev)
 	/* The sockets exist only while the device is up (chapter 1). */
 	mutex_lock(&wg->conf_lock);
 	ret = wgt_socket_open(wg, wg->listen_port);
+	if (ret == 0)
+		wgt_send_on_device_up(wg);
 	mutex_unlock(&wg->conf_lock);
 	if (ret < 0)
 		return ret;
@@ -40,22 +44,23 @@ static int wgt_open(struct net_device *dev)
 static int wgt_stop(struct net_device *dev)
 {
 	struct wgt_device *wg = netdev_priv(dev);
+	struct wgt_peer *peer;
 
 	mutex_lock(&wg->conf_lock);
+	/* Down means down: no timers, no sessions, no sockets (chapter 3). */
+	list_for_each_entry(peer, &wg->peer_list, peer_list)
+		wgt_peer_reset_sessions(peer);
 	wgt_socket_close(wg);
 	mutex_unlock(&wg->conf_lock);
+	skb_queue_purge(&wg->handshake_queue);
 	trace_device_down(dev);
 	return 0;
 }
 
-/*
- * Until the transmission chapter, there is nowhere to send a packet: each
- * one is dropped and counted, so "ip -s link" shows what happened to it.
- */
+/* The stack hands us a packet to send: transmission (chapter 5) begins. */
 static netdev_tx_t wgt_xmit(struct sk_buff *skb, struct net_device *dev)
 {
-	DEV_STATS_INC(dev, tx_dropped);
-	kfree_skb(skb);
+	wgt_send_xmit(netdev_priv(dev), skb);
 	return NETDEV_TX_OK;
 }
 
@@ -78,8 +83,13 @@ static void wgt_destruct(struct net_device *dev)
 	mutex_lock(&wg->conf_lock);
 	wgt_peer_remove_all(wg);
 	mutex_unlock(&wg->conf_lock);
+	/* Peers' work items may still be running: wait, then free. */
+	destroy_workqueue(wg->handshake_wq);
+	skb_queue_purge(&wg->handshake_queue);
+	wgt_ratelimiter_uninit(&wg->ratelimiter);
 	free_percpu(dev->tstats);
-	memzero_explicit(wg->static_private, sizeof(wg->static_private));
+	memzero_explicit(wg->identity.private_key, WGT_KEY_LEN);
+	memzero_explicit(wg->cookie_checker.secret, WGT_HASH_LEN);
 	mutex_destroy(&wg->conf_lock);
 	atomic_dec(&wgt_live.devices);
 }
@@ -129,16 +139,26 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	wgt_pubkey_table_init(&wg->pubkey_table);
 	wgt_allowedips_init(&wg->allowedips);
 	wgt_index_table_init(&wg->index_table);
+	init_rwsem(&wg->identity.lock);
+	wgt_cookie_checker_init(&wg->cookie_checker);
+	skb_queue_head_init(&wg->handshake_queue);
+	INIT_WORK(&wg->handshake_work, wgt_receive_handshake_work);
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	/* Handshakes take milliseconds of CPU each: keep them off the data path. */
+	wg->handshake_wq = alloc_workqueue("wgtour-handshake-%s",
+					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0, dev->name);
+	if (!wg->handshake_wq) {
+		ret = -ENOMEM;
+		goto err_stats;
+	}
+	wgt_ratelimiter_init(&wg->ratelimiter);
 
 	ret = register_netdevice(dev);
-	if (ret < 0) {
-		free_percpu(dev->tstats);
-		return ret;
-	}
+	if (ret < 0)
+		goto err_ratelimiter;
 	/*
 	 * Only now: a failing register_netdevice() would call the destructor
 	 * itself, and we just freed what it would free a second time.
@@ -148,6 +168,13 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	list_add(&wg->device_list, &wgt_device_list);
 	trace_device_create(dev);
 	return 0;
+
+err_ratelimiter:
+	wgt_ratelimiter_uninit(&wg->ratelimiter);
+	destroy_workqueue(wg->handshake_wq);
+err_stats:
+	free_percpu(dev->tstats);
+	return ret;
 }
 
 static void wgt_dellink(struct net_device *dev, struct list_head *head)

@@ -11,8 +11,11 @@
 #include <net/sock.h>
 
 #include "allowedips.h"
+#include "cookie.h"
 #include "messages.h"
+#include "noise.h"
 #include "peerlookup.h"
+#include "ratelimiter.h"
 
 /**
  * struct wgt_device - one WireGuard interface
@@ -23,9 +26,16 @@
  * @sock4: IPv4 UDP socket, NULL while the device is down
  * @sock6: IPv6 UDP socket, NULL while down or when IPv6 is disabled
  * @conf_lock: serialises every configuration change (netlink, up/down)
- * @static_private: this interface's Curve25519 private key (clamped)
- * @static_public: the public key derived from @static_private
- * @has_identity: whether a private key is set
+ * @identity: this interface's static Curve25519 key pair
+ * @cookie_checker: checks the MACs of arriving handshake messages and
+ *	makes cookie replies (chapter 3)
+ * @ratelimiter: initiations per source, when under load (chapter 3)
+ * @handshake_wq: runs the handshake worker and each peer's handshake
+ *	and key-erasing work items: the slow, process-context jobs
+ * @handshake_queue: received handshake messages waiting for the worker
+ * @handshake_work: the worker that drains @handshake_queue
+ * @last_under_load_ns: boottime the queue was last found long; for a
+ *	second after that we still count as under load
  * @listen_port: configured port (0: let the kernel choose when opening)
  * @bound_port: the port the open sockets actually use, what "wg" shows
  * @fwmark: mark put on outgoing UDP packets, for policy routing
@@ -44,9 +54,13 @@ struct wgt_device {
 	struct sock __rcu *sock4;
 	struct sock __rcu *sock6;
 	struct mutex conf_lock; /* see above: every config change */
-	u8 static_private[WGT_KEY_LEN];
-	u8 static_public[WGT_KEY_LEN];
-	bool has_identity;
+	struct wgt_identity identity;
+	struct wgt_cookie_checker cookie_checker;
+	struct wgt_ratelimiter ratelimiter;
+	struct workqueue_struct *handshake_wq;
+	struct sk_buff_head handshake_queue;
+	struct work_struct handshake_work;
+	atomic64_t last_under_load_ns;
 	u16 listen_port;
 	u32 fwmark;
 	struct list_head peer_list;

@@ -12,6 +12,7 @@
 #include "debug.h"
 #include "device.h"
 #include "netlink.h"
+#include "noise.h"
 #include "peer.h"
 #include "selftest.h"
 
@@ -28,12 +29,16 @@ static int __init wgt_mod_init(void)
 	int ret;
 
 	wgt_debug_init();
+	wgt_noise_init();
 	ret = wgt_peer_slab_init();
 	if (ret < 0)
 		goto err_peer;
 	ret = wgt_allowedips_slab_init();
 	if (ret < 0)
 		goto err_allowedips;
+	ret = wgt_keypair_slab_init();
+	if (ret < 0)
+		goto err_keypair;
 	if (selftest) {
 		ret = wgt_selftest_run();
 		if (ret < 0)
@@ -52,6 +57,8 @@ static int __init wgt_mod_init(void)
 err_netlink:
 	wgt_device_uninit();
 err_device:
+	wgt_keypair_slab_uninit();
+err_keypair:
 	wgt_allowedips_slab_uninit();
 err_allowedips:
 	wgt_peer_slab_uninit();
@@ -64,6 +71,7 @@ static void __exit wgt_mod_exit(void)
 {
 	wgt_genetlink_uninit();
 	wgt_device_uninit();
+	wgt_keypair_slab_uninit();
 	wgt_allowedips_slab_uninit();
 	wgt_peer_slab_uninit();
 	wgt_debug_uninit();

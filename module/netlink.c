@@ -13,6 +13,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "peer.h"
+#include "send.h"
 #include "socket.h"
 #include "trace.h"
 
@@ -121,11 +122,15 @@ static int wgt_put_device(struct sk_buff *skb, struct wgt_device *wg)
 	    nla_put_u32(skb, WGDEVICE_A_IFINDEX, wg->dev->ifindex) ||
 	    nla_put_string(skb, WGDEVICE_A_IFNAME, wg->dev->name))
 		return -EMSGSIZE;
-	if (wg->has_identity &&
-	    (nla_put(skb, WGDEVICE_A_PRIVATE_KEY, WGT_KEY_LEN, wg->static_private) ||
-	     nla_put(skb, WGDEVICE_A_PUBLIC_KEY, WGT_KEY_LEN, wg->static_public)))
-		return -EMSGSIZE;
-	return 0;
+	int ret = 0;
+
+	down_read(&wg->identity.lock);
+	if (wg->identity.has_identity &&
+	    (nla_put(skb, WGDEVICE_A_PRIVATE_KEY, WGT_KEY_LEN, wg->identity.private_key) ||
+	     nla_put(skb, WGDEVICE_A_PUBLIC_KEY, WGT_KEY_LEN, wg->identity.public_key)))
+		ret = -EMSGSIZE;
+	up_read(&wg->identity.lock);
+	return ret;
 }
 
 static int wgt_put_allowedip(struct sk_buff *skb, const struct wgt_trie_node *node)
@@ -151,19 +156,25 @@ static int wgt_put_allowedip(struct sk_buff *skb, const struct wgt_trie_node *no
 /* Everything about a peer but its allowed IPs: sent once per peer. */
 static int wgt_put_peer_fields(struct sk_buff *skb, struct wgt_peer *peer)
 {
+	struct timespec64 last = ns_to_timespec64(atomic64_read(&peer->last_handshake_ns));
 	struct __kernel_timespec handshake = {
-		.tv_sec = peer->last_handshake.tv_sec,
-		.tv_nsec = peer->last_handshake.tv_nsec,
+		.tv_sec = last.tv_sec,
+		.tv_nsec = last.tv_nsec,
 	};
 	int ret = 0;
 
-	if (nla_put(skb, WGPEER_A_PRESHARED_KEY, WGT_SYMMETRIC_KEY_LEN,
-		    peer->preshared_key) ||
+	down_read(&peer->handshake.lock);
+	ret = nla_put(skb, WGPEER_A_PRESHARED_KEY, WGT_SYMMETRIC_KEY_LEN,
+		      peer->handshake.preshared_key);
+	up_read(&peer->handshake.lock);
+	if (ret ||
 	    nla_put(skb, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(handshake), &handshake) ||
 	    nla_put_u16(skb, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 			peer->persistent_keepalive) ||
-	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES, peer->tx_bytes, WGPEER_A_UNSPEC) ||
-	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES, peer->rx_bytes, WGPEER_A_UNSPEC) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_TX_BYTES, atomic64_read(&peer->tx_bytes),
+			      WGPEER_A_UNSPEC) ||
+	    nla_put_u64_64bit(skb, WGPEER_A_RX_BYTES, atomic64_read(&peer->rx_bytes),
+			      WGPEER_A_UNSPEC) ||
 	    nla_put_u32(skb, WGPEER_A_PROTOCOL_VERSION, 1))
 		return -EMSGSIZE;
 
@@ -389,17 +400,6 @@ static int wgt_validate_peer(struct nlattr *nla, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-static void wgt_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa)
-{
-	write_lock_bh(&peer->endpoint_lock);
-	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-	if (sa->sa_family == AF_INET)
-		peer->endpoint.addr4 = *(const struct sockaddr_in *)sa;
-	else
-		peer->endpoint.addr6 = *(const struct sockaddr_in6 *)sa;
-	write_unlock_bh(&peer->endpoint_lock);
-}
-
 static int wgt_set_allowedips(struct wgt_device *wg, struct wgt_peer *peer,
 			      struct nlattr *list)
 {
@@ -440,7 +440,8 @@ static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
 		flags = nla_get_u32(attrs[WGPEER_A_FLAGS]);
 
 	/* Our own public key as a peer would be a tunnel to ourselves. */
-	if (wg->has_identity && !memcmp(public_key, wg->static_public, WGT_KEY_LEN))
+	if (wg->identity.has_identity &&
+	    !memcmp(public_key, wg->identity.public_key, WGT_KEY_LEN))
 		return 0;
 
 	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, public_key);
@@ -455,18 +456,27 @@ static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
 		wgt_peer_remove(peer);
 		goto out;
 	}
-	if (attrs[WGPEER_A_PRESHARED_KEY])
-		memcpy(peer->preshared_key, nla_data(attrs[WGPEER_A_PRESHARED_KEY]),
-		       WGT_SYMMETRIC_KEY_LEN);
+	if (attrs[WGPEER_A_PRESHARED_KEY]) {
+		down_write(&peer->handshake.lock);
+		memcpy(peer->handshake.preshared_key,
+		       nla_data(attrs[WGPEER_A_PRESHARED_KEY]), WGT_SYMMETRIC_KEY_LEN);
+		up_write(&peer->handshake.lock);
+	}
 	if (attrs[WGPEER_A_ENDPOINT])
-		wgt_set_endpoint(peer, nla_data(attrs[WGPEER_A_ENDPOINT]));
+		wgt_peer_set_endpoint(peer, nla_data(attrs[WGPEER_A_ENDPOINT]));
 	if (flags & WGPEER_F_REPLACE_ALLOWEDIPS)
 		wgt_allowedips_remove_peer(&wg->allowedips, peer, &wg->conf_lock);
 	if (attrs[WGPEER_A_ALLOWEDIPS])
 		ret = wgt_set_allowedips(wg, peer, attrs[WGPEER_A_ALLOWEDIPS]);
-	if (attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL])
-		peer->persistent_keepalive =
-			nla_get_u16(attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+	if (attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]) {
+		u16 interval = nla_get_u16(attrs[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+		bool was_off = !peer->persistent_keepalive;
+
+		WRITE_ONCE(peer->persistent_keepalive, interval);
+		/* Switched on while up: the first keepalive goes now (chapter 3). */
+		if (was_off && interval && netif_running(wg->dev))
+			wgt_send_keepalive(peer);
+	}
 out:
 	wgt_peer_put(peer);
 	return ret;
@@ -474,31 +484,39 @@ out:
 
 /*
  * Set or clear (all-zero key) the interface's static identity. A peer that
- * has the new public key would be ourselves: it goes.
+ * has the new public key would be ourselves: it goes. Handshakes under way
+ * were made with the old key and are abandoned; current sessions stay
+ * usable for receiving but we stop sending with them, so new handshakes
+ * run with the new key (chapter 3).
  */
 static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 {
+	struct wgt_keypair *keypair;
 	struct wgt_peer *peer;
 
-	if (!memchr_inv(key, 0, WGT_KEY_LEN)) {
-		memzero_explicit(wg->static_private, WGT_KEY_LEN);
-		memset(wg->static_public, 0, WGT_KEY_LEN);
-		wg->has_identity = false;
+	wgt_identity_set(&wg->identity, key);
+	wgt_cookie_checker_set_key(&wg->cookie_checker, wg->identity.public_key);
+	if (!wg->identity.has_identity)
 		return;
-	}
-	memcpy(wg->static_private, key, WGT_KEY_LEN);
-	curve25519_clamp_secret(wg->static_private);
-	wg->has_identity = curve25519_generate_public(wg->static_public,
-						      wg->static_private);
-	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, wg->static_public);
+	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, wg->identity.public_key);
 	if (peer) {
 		wgt_peer_remove(peer);
 		wgt_peer_put(peer);
+	}
+	list_for_each_entry(peer, &wg->peer_list, peer_list) {
+		wgt_handshake_clear(&peer->handshake);
+		keypair = wgt_keypairs_current(&peer->keypairs);
+		if (keypair)
+			WRITE_ONCE(keypair->sending_valid, false);
+		wgt_keypair_put(keypair);
 	}
 }
 
 static int wgt_set_listen_port(struct wgt_device *wg, u16 port)
 {
+	/* The port we already use: nothing to do (re-binding it would clash). */
+	if (port && port == wg->listen_port)
+		return 0;
 	/* Re-bind now if up; a taken port fails and changes nothing. */
 	if (netif_running(wg->dev))
 		return wgt_socket_open(wg, port);
@@ -526,6 +544,17 @@ static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 			if (ret < 0)
 				goto out_put;
 		}
+	}
+	/*
+	 * The port and the mark act on the sockets, which live in the birth
+	 * namespace: a device moved elsewhere must not let that namespace's
+	 * admin reach into the other (chapter 1).
+	 */
+	if ((attrs[WGDEVICE_A_LISTEN_PORT] || attrs[WGDEVICE_A_FWMARK]) &&
+	    !ns_capable(wg->creating_net->user_ns, CAP_NET_ADMIN)) {
+		NL_SET_ERR_MSG(extack, "port and fwmark need CAP_NET_ADMIN where the sockets live");
+		ret = -EPERM;
+		goto out_put;
 	}
 
 	rtnl_lock();

@@ -14,6 +14,8 @@
 #include "device.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "send.h"
+#include "timers.h"
 #include "trace.h"
 
 static struct kmem_cache *wgt_peer_cache;
@@ -58,8 +60,18 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	peer->wg = wg;
 	kref_init(&peer->refcount);
 	memcpy(peer->public_key, public_key, WGT_KEY_LEN);
+	if (dst_cache_init(&peer->route_cache, GFP_KERNEL)) {
+		kmem_cache_free(wgt_peer_cache, peer);
+		return NULL;
+	}
 	rwlock_init(&peer->endpoint_lock);
 	INIT_LIST_HEAD(&peer->allowedips_list);
+	wgt_handshake_init(&peer->handshake, peer, public_key);
+	wgt_keypairs_init(&peer->keypairs);
+	wgt_cookie_init(&peer->cookie, public_key);
+	INIT_WORK(&peer->transmit_handshake_work, wgt_send_initiation_work);
+	INIT_WORK(&peer->clear_keys_work, wgt_peer_clear_keys_work);
+	wgt_timers_init(peer);
 	skb_queue_head_init(&peer->rx_queue);
 	skb_queue_head_init(&peer->staged_queue);
 	skb_queue_head_init(&peer->tx_queue);
@@ -79,7 +91,9 @@ static void wgt_peer_free_rcu(struct rcu_head *rcu)
 {
 	struct wgt_peer *peer = container_of(rcu, struct wgt_peer, rcu);
 
-	memzero_explicit(peer->preshared_key, sizeof(peer->preshared_key));
+	memzero_explicit(peer->handshake.preshared_key,
+			 sizeof(peer->handshake.preshared_key));
+	dst_cache_destroy(&peer->route_cache);
 	kmem_cache_free(wgt_peer_cache, peer);
 	atomic_dec(&wgt_live.peers);
 }
@@ -115,46 +129,149 @@ void wgt_peer_put(struct wgt_peer *peer)
 		kref_put(&peer->refcount, wgt_peer_release);
 }
 
-/**
- * wgt_peer_remove() - unlink a peer from every table and drop the device's
- * reference to it; holders of other references keep it alive until they
- * let go
- * @peer: the peer; the caller holds the device's config lock
- */
-void wgt_peer_remove(struct wgt_peer *peer)
+/* First half of removal: make the peer unreachable. Caller holds conf_lock. */
+static void wgt_peer_unlink(struct wgt_peer *peer)
 {
 	struct wgt_device *wg = peer->wg;
 
-	lockdep_assert_held(&wg->conf_lock);
 	WRITE_ONCE(peer->is_dead, true);
 	wgt_allowedips_remove_peer(&wg->allowedips, peer, &wg->conf_lock);
 	wgt_pubkey_table_remove(&wg->pubkey_table, peer);
 	list_del_init(&peer->peer_list);
 	wg->num_peers--;
-	/*
-	 * No new packets can find the peer now. Stop its NAPI (waiting for a
-	 * poll in progress), then drop whatever was still queued.
-	 */
+}
+
+/*
+ * Second half, after a grace period: no packet path can still be arming
+ * a timer or scheduling NAPI for the peer. Stop all of it, drop what was
+ * queued and the device's reference.
+ */
+static void wgt_peer_finish_removal(struct wgt_peer *peer)
+{
+	struct wgt_device *wg = peer->wg;
+
+	wgt_timers_stop(peer);
+	/* A cancelled work item never ran: give back the reference it held. */
+	if (cancel_work_sync(&peer->transmit_handshake_work))
+		wgt_peer_put(peer);
+	if (cancel_work_sync(&peer->clear_keys_work))
+		wgt_peer_put(peer);
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
 	skb_queue_purge(&peer->rx_queue);
 	skb_queue_purge(&peer->staged_queue);
 	skb_queue_purge(&peer->tx_queue);
+	wgt_handshake_clear(&peer->handshake);
+	wgt_keypairs_clear(&peer->keypairs);
 	trace_peer_remove(wg->dev, peer->public_key, wg->num_peers);
 	wgt_peer_put(peer);
 }
 
 /**
- * wgt_peer_remove_all() - remove every peer of @wg
+ * wgt_peer_remove() - unlink a peer from every table, stop everything it
+ * does and drop the device's reference to it; holders of other references
+ * (packets in flight) keep the memory alive until they let go
+ * @peer: the peer; the caller holds the device's config lock
+ */
+void wgt_peer_remove(struct wgt_peer *peer)
+{
+	lockdep_assert_held(&peer->wg->conf_lock);
+	wgt_peer_unlink(peer);
+	synchronize_net();
+	wgt_peer_finish_removal(peer);
+}
+
+/**
+ * wgt_peer_remove_all() - remove every peer of @wg, waiting for one grace
+ * period in all rather than one per peer
  * @wg: the device; the caller holds @wg->conf_lock
  */
 void wgt_peer_remove_all(struct wgt_device *wg)
 {
 	struct wgt_peer *peer, *tmp;
+	LIST_HEAD(dead);
 
-	list_for_each_entry_safe(peer, tmp, &wg->peer_list, peer_list)
-		wgt_peer_remove(peer);
+	lockdep_assert_held(&wg->conf_lock);
+	list_for_each_entry_safe(peer, tmp, &wg->peer_list, peer_list) {
+		wgt_peer_unlink(peer);
+		list_add_tail(&peer->peer_list, &dead);
+	}
+	synchronize_net();
+	list_for_each_entry_safe(peer, tmp, &dead, peer_list) {
+		list_del_init(&peer->peer_list);
+		wgt_peer_finish_removal(peer);
+	}
+}
+
+/**
+ * wgt_peer_queue_work() - run @work for @peer on the handshake workqueue,
+ * holding a reference until it has run
+ * @peer: the peer
+ * @work: one of the peer's work items
+ */
+void wgt_peer_queue_work(struct wgt_peer *peer, struct work_struct *work)
+{
+	if (READ_ONCE(peer->is_dead) || !wgt_peer_get_maybe_zero(peer))
+		return;
+	if (!queue_work(peer->wg->handshake_wq, work))
+		wgt_peer_put(peer);
+}
+
+/**
+ * wgt_peer_clear_keys_work() - erase every session key and handshake
+ * state of a peer (zero_key_material, chapter 3)
+ * @work: the peer's clear_keys_work
+ */
+void wgt_peer_clear_keys_work(struct work_struct *work)
+{
+	struct wgt_peer *peer = container_of(work, struct wgt_peer, clear_keys_work);
+
+	wgt_keypairs_clear(&peer->keypairs);
+	wgt_handshake_clear(&peer->handshake);
+	trace_keys_zeroed(peer->wg->dev, peer->public_key);
+	wgt_peer_put(peer);
+}
+
+/**
+ * wgt_peer_reset_sessions() - the device went down: stop the timers and
+ * forget sessions, as a new "ip link set up" starts from scratch
+ * @peer: the peer; the caller holds the device's config lock
+ */
+void wgt_peer_reset_sessions(struct wgt_peer *peer)
+{
+	wgt_timers_stop(peer);
+	skb_queue_purge(&peer->staged_queue);
+	wgt_keypairs_clear(&peer->keypairs);
+	wgt_handshake_clear(&peer->handshake);
+	peer->handshake_attempts = 0;
+}
+
+/**
+ * wgt_peer_clear_route() - forget the cached route to the endpoint
+ * @peer: the peer
+ */
+void wgt_peer_clear_route(struct wgt_peer *peer)
+{
+	dst_cache_reset(&peer->route_cache);
+}
+
+/**
+ * wgt_peer_set_endpoint() - a new address for the peer: from "wg set", or
+ * learnt from an authenticated packet (roaming, chapter 4)
+ * @peer: the peer
+ * @sa: a struct sockaddr_in or sockaddr_in6
+ */
+void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	if (sa->sa_family == AF_INET)
+		peer->endpoint.addr4 = *(const struct sockaddr_in *)sa;
+	else
+		peer->endpoint.addr6 = *(const struct sockaddr_in6 *)sa;
+	dst_cache_reset(&peer->route_cache);
+	write_unlock_bh(&peer->endpoint_lock);
 }
 
 /**

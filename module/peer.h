@@ -12,8 +12,13 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/time64.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <net/dst_cache.h>
 
+#include "cookie.h"
 #include "messages.h"
+#include "noise.h"
 
 struct wgt_device;
 
@@ -34,14 +39,31 @@ union wgt_endpoint {
  * @pubkey_hash: entry in the device's public-key hashtable
  * @allowedips_list: this peer's prefixes in the trie, in insertion order
  * @public_key: the peer's static Curve25519 public key
- * @preshared_key: optional extra symmetric key; all zero when unset
  * @endpoint_lock: guards @endpoint (readers in softirq context)
  * @endpoint: the peer's UDP address, family AF_UNSPEC when unknown
+ * @route_cache: the route to @endpoint, looked up once and reused until
+ *	the endpoint changes or a handshake goes unanswered (chapter 3)
  * @persistent_keepalive: seconds between keepalives, 0 for off
- * @rx_bytes: bytes received from the peer
+ * @rx_bytes: bytes received from the peer (whole UDP payloads)
  * @tx_bytes: bytes sent to the peer
- * @last_handshake: wall-clock time of the last completed handshake
+ * @last_handshake_ns: wall-clock time of the last completed handshake
+ * @last_sent_handshake_ns: boottime we last sent an initiation
  * @is_dead: set once the peer is removed; nothing may queue to it then
+ * @handshake: the Noise handshake with this peer, and the preshared key
+ * @keypairs: the sessions it produced
+ * @cookie: the MACs we add to our handshake messages to this peer
+ * @transmit_handshake_work: creates and sends an initiation (process
+ *	context: Curve25519 is too slow for a timer)
+ * @clear_keys_work: erases every key, when zero_key_material fires
+ * @timer_retransmit_handshake: see timers.c for all five timers
+ * @timer_send_keepalive: see timers.c
+ * @timer_new_handshake: see timers.c
+ * @timer_zero_key_material: see timers.c
+ * @timer_persistent_keepalive: see timers.c
+ * @timer_need_another_keepalive: data arrived while a keepalive was due
+ * @handshake_attempts: initiations sent for the current handshake
+ * @sent_lastminute_handshake: we already rekeyed because the session was
+ *	about to expire (chapter 4)
  * @napi: this peer's NAPI instance: received packets reach the stack from
  *	its poll function, in order, in softirq context (chapter 4)
  * @rx_queue: decrypted packets waiting for @napi, in arrival order
@@ -56,14 +78,28 @@ struct wgt_peer {
 	struct hlist_node pubkey_hash;
 	struct list_head allowedips_list;
 	u8 public_key[WGT_KEY_LEN];
-	u8 preshared_key[WGT_SYMMETRIC_KEY_LEN];
 	rwlock_t endpoint_lock; /* see above */
 	union wgt_endpoint endpoint;
+	struct dst_cache route_cache;
 	u16 persistent_keepalive;
-	u64 rx_bytes;
-	u64 tx_bytes;
-	struct timespec64 last_handshake;
+	atomic64_t rx_bytes;
+	atomic64_t tx_bytes;
+	atomic64_t last_handshake_ns;
+	atomic64_t last_sent_handshake_ns;
 	bool is_dead;
+	struct wgt_handshake handshake;
+	struct wgt_keypairs keypairs;
+	struct wgt_cookie cookie;
+	struct work_struct transmit_handshake_work;
+	struct work_struct clear_keys_work;
+	struct timer_list timer_retransmit_handshake;
+	struct timer_list timer_send_keepalive;
+	struct timer_list timer_new_handshake;
+	struct timer_list timer_zero_key_material;
+	struct timer_list timer_persistent_keepalive;
+	bool timer_need_another_keepalive;
+	unsigned int handshake_attempts;
+	bool sent_lastminute_handshake;
 	struct napi_struct napi;
 	struct sk_buff_head rx_queue;
 	struct sk_buff_head staged_queue;
@@ -76,6 +112,11 @@ void wgt_peer_remove(struct wgt_peer *peer);
 void wgt_peer_remove_all(struct wgt_device *wg);
 struct wgt_peer *wgt_peer_get_maybe_zero(struct wgt_peer *peer);
 void wgt_peer_put(struct wgt_peer *peer);
+void wgt_peer_queue_work(struct wgt_peer *peer, struct work_struct *work);
+void wgt_peer_clear_route(struct wgt_peer *peer);
+void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa);
+void wgt_peer_reset_sessions(struct wgt_peer *peer);
+void wgt_peer_clear_keys_work(struct work_struct *work);
 int wgt_peer_slab_init(void);
 void wgt_peer_slab_uninit(void);
 

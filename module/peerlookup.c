@@ -137,6 +137,29 @@ void wgt_index_table_remove(struct wgt_index_table *table,
 }
 
 /**
+ * wgt_index_table_replace() - let @new take over @old's index
+ * @table: the table
+ * @old: an entry in the table; it leaves it
+ * @new: an entry not in the table; it gets @old's index
+ *
+ * A keypair inherits the index of the handshake that made it: the peer
+ * already addresses its messages to that index.
+ */
+void wgt_index_table_replace(struct wgt_index_table *table,
+			     struct wgt_index_entry *old,
+			     struct wgt_index_entry *new)
+{
+	spin_lock_bh(&table->lock);
+	new->index = old->index;
+	if (hlist_unhashed(&old->node))
+		hash_add_rcu(table->buckets, &new->node, (__force u32)new->index);
+	else
+		hlist_replace_rcu(&old->node, &new->node);
+	INIT_HLIST_NODE(&old->node);
+	spin_unlock_bh(&table->lock);
+}
+
+/**
  * wgt_index_table_lookup() - what a received message's index names
  * @table: the table
  * @index: the receiver index from the message

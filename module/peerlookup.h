@@ -63,6 +63,9 @@ __le32 wgt_index_table_insert(struct wgt_index_table *table,
 			      struct wgt_index_entry *entry);
 void wgt_index_table_remove(struct wgt_index_table *table,
 			    struct wgt_index_entry *entry);
+void wgt_index_table_replace(struct wgt_index_table *table,
+			     struct wgt_index_entry *old,
+			     struct wgt_index_entry *new);
 struct wgt_index_entry *wgt_index_table_lookup(struct wgt_index_table *table,
 					       __le32 index, unsigned int types,
 					       struct wgt_peer **peer);

@@ -11,12 +11,17 @@
  * the same pseudo-random prefixes (fixed seed, so a failure reproduces),
  * then asked the same tens of thousands of questions.
  */
+#include <asm/unaligned.h>
+#include <linux/etherdevice.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 
 #include "allowedips.h"
+#include "cookie.h"
+#include "device.h"
+#include "noise.h"
 #include "peer.h"
 #include "peerlookup.h"
 #include "selftest.h"
@@ -370,6 +375,241 @@ out:
 }
 
 /*
+ * The replay window (chapter 4): each counter accepted once; late ones
+ * accepted within the window; too old ones refused; a slot reused by a
+ * counter one whole bitmap later must not look like a replay.
+ */
+static bool wgt_st_replay(void)
+{
+	struct wgt_replay *r;
+	bool ok = true;
+	u64 i;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return false;
+	spin_lock_init(&r->lock);
+	for (i = 0; i < 3 * WGT_REPLAY_BITS && ok; i++)
+		ok = wgt_replay_check(r, i);
+	ok &= !wgt_replay_check(r, 5);			/* far too old */
+	ok &= !wgt_replay_check(r, 3 * WGT_REPLAY_BITS - 1);	/* seen */
+	ok &= wgt_replay_check(r, 3 * WGT_REPLAY_BITS + 10);	/* a gap */
+	ok &= wgt_replay_check(r, 3 * WGT_REPLAY_BITS + 3);	/* late, in window */
+	ok &= !wgt_replay_check(r, 3 * WGT_REPLAY_BITS + 3);	/* and only once */
+	/* A jump past the whole window, then one slot's old tenant. */
+	ok &= wgt_replay_check(r, 10 * WGT_REPLAY_BITS);
+	ok &= !wgt_replay_check(r, 9 * WGT_REPLAY_BITS);
+	ok &= wgt_replay_check(r, 10 * WGT_REPLAY_BITS - WGT_REPLAY_WINDOW);
+	ok &= !wgt_replay_check(r, 10 * WGT_REPLAY_BITS - WGT_REPLAY_WINDOW - 1);
+	ok &= !wgt_replay_check(r, WGT_REJECT_AFTER_MESSAGES);
+	kfree(r);
+	return ok;
+}
+
+/*
+ * Handshake vectors (chapter 3): one handshake from fixed keys, ephemerals
+ * and timestamp, printed as "# vector NAME OFFSET HEX" lines for
+ * tests/vm/handshake_vectors.sh to compare with an independent Python
+ * implementation (tests/lib/noise_ref.py). Checked here as well: both
+ * sides derive matching keys, a replayed initiation is refused, and a
+ * cookie reply is accepted by the initiator.
+ */
+struct wgt_st_side {
+	struct net_device *dev;
+	struct wgt_device *wg;
+	struct wgt_peer *peer;	/* the other side, as our peer */
+};
+
+static void wgt_st_netdev_setup(struct net_device *dev)
+{
+}
+
+static void wgt_st_print(const char *name, const void *buf, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += 32)
+		pr_info("# vector %s %zu %*phN\n", name, off,
+			(int)min_t(size_t, 32, len - off), (const u8 *)buf + off);
+}
+
+/* A device that is never registered: enough state for the handshake. */
+static int wgt_st_side_init(struct wgt_st_side *side, u8 first_key_byte)
+{
+	u8 key[WGT_KEY_LEN];
+	unsigned int i;
+
+	side->dev = alloc_netdev(sizeof(struct wgt_device), "wgtst%d",
+				 NET_NAME_UNKNOWN, wgt_st_netdev_setup);
+	if (!side->dev)
+		return -ENOMEM;
+	side->wg = netdev_priv(side->dev);
+	side->wg->dev = side->dev;
+	mutex_init(&side->wg->conf_lock);
+	INIT_LIST_HEAD(&side->wg->peer_list);
+	wgt_pubkey_table_init(&side->wg->pubkey_table);
+	wgt_allowedips_init(&side->wg->allowedips);
+	wgt_index_table_init(&side->wg->index_table);
+	init_rwsem(&side->wg->identity.lock);
+	wgt_cookie_checker_init(&side->wg->cookie_checker);
+	for (i = 0; i < WGT_KEY_LEN; i++)
+		key[i] = first_key_byte + i;
+	wgt_identity_set(&side->wg->identity, key);
+	wgt_cookie_checker_set_key(&side->wg->cookie_checker,
+				   side->wg->identity.public_key);
+	return 0;
+}
+
+static int wgt_st_side_add_peer(struct wgt_st_side *side,
+				struct wgt_st_side *other, u8 psk_byte)
+{
+	mutex_lock(&side->wg->conf_lock);
+	side->peer = wgt_peer_create(side->wg, other->wg->identity.public_key);
+	mutex_unlock(&side->wg->conf_lock);
+	if (!side->peer)
+		return -ENOMEM;
+	memset(side->peer->handshake.preshared_key, psk_byte, WGT_SYMMETRIC_KEY_LEN);
+	return 0;
+}
+
+static void wgt_st_side_free(struct wgt_st_side *side)
+{
+	if (!side->dev)
+		return;
+	mutex_lock(&side->wg->conf_lock);
+	wgt_peer_remove_all(side->wg);
+	mutex_unlock(&side->wg->conf_lock);
+	rcu_barrier();
+	free_netdev(side->dev);
+}
+
+static void wgt_st_fill(u8 *buf, size_t len, u8 first)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = first + i;
+}
+
+/*
+ * One initiation and response between @a (initiator) and @b, with the
+ * given psk on both, the indices patched to the fixed values the
+ * reference uses. Returns false when any step fails.
+ */
+static bool wgt_st_handshake(struct wgt_st_side *a, struct wgt_st_side *b,
+			     struct wgt_msg_initiation *init,
+			     struct wgt_msg_response *resp, bool print_keys)
+{
+	u8 eph_i[WGT_KEY_LEN], eph_r[WGT_KEY_LEN], ts[WGT_TIMESTAMP_LEN];
+	struct wgt_keypair *ka, *kb;
+	struct wgt_msg_response copy;
+	struct wgt_peer *peer;
+	const char *why;
+	__le32 real_index;
+	bool ok;
+
+	wgt_st_fill(eph_i, sizeof(eph_i), 65);
+	wgt_st_fill(eph_r, sizeof(eph_r), 97);
+	put_unaligned_be64(0x400000000000000aULL + 1700000000ULL, ts);
+	put_unaligned_be32(0, ts + 8);
+
+	if (!wgt_noise_build_initiation(a->wg, &a->peer->handshake, init, eph_i, ts))
+		return false;
+	real_index = init->sender_index;
+	init->sender_index = cpu_to_le32(0x11223344);
+	wgt_cookie_add_macs(&a->peer->cookie, init, sizeof(*init));
+
+	/* A fresh responder state, so the same timestamp is not a replay. */
+	memset(b->peer->handshake.latest_timestamp, 0, WGT_TIMESTAMP_LEN);
+	b->peer->handshake.last_initiation_ns = 0;
+	peer = wgt_noise_consume_initiation(b->wg, init, &why);
+	if (peer != b->peer) {
+		pr_info("# consume_initiation: %s\n", why);
+		wgt_peer_put(peer);
+		return false;
+	}
+	wgt_peer_put(peer);
+	/* The same initiation again is a replay. */
+	peer = wgt_noise_consume_initiation(b->wg, init, &why);
+	ok = !peer;
+	wgt_peer_put(peer);
+	if (!ok)
+		pr_info("# a replayed initiation was accepted\n");
+
+	if (!wgt_noise_build_response(b->wg, &b->peer->handshake, resp, eph_r))
+		return false;
+	resp->sender_index = cpu_to_le32(0x55667788);
+	wgt_cookie_add_macs(&b->peer->cookie, resp, sizeof(*resp));
+
+	/* The initiator finds its handshake by its real index. */
+	copy = *resp;
+	copy.receiver_index = real_index;
+	peer = wgt_noise_consume_response(a->wg, &copy, &why);
+	if (peer != a->peer) {
+		pr_info("# consume_response: %s\n", why);
+		wgt_peer_put(peer);
+		return false;
+	}
+	wgt_peer_put(peer);
+	ka = wgt_noise_begin_session(&a->peer->handshake, &a->peer->keypairs);
+	kb = wgt_noise_begin_session(&b->peer->handshake, &b->peer->keypairs);
+	if (!ka || !kb)
+		return false;
+	ok &= ka->i_am_initiator && !kb->i_am_initiator &&
+	      !memcmp(ka->sending_key, kb->receiving_key, WGT_SYMMETRIC_KEY_LEN) &&
+	      !memcmp(ka->receiving_key, kb->sending_key, WGT_SYMMETRIC_KEY_LEN);
+	if (print_keys)
+		pr_info("# vector keys %*phN %*phN\n", WGT_SYMMETRIC_KEY_LEN,
+			ka->sending_key, WGT_SYMMETRIC_KEY_LEN, ka->receiving_key);
+	return ok;
+}
+
+static bool wgt_st_vectors(void)
+{
+	struct wgt_st_side a = { }, b = { };
+	struct wgt_msg_initiation init, init2;
+	struct wgt_msg_cookie_reply reply;
+	struct wgt_msg_response resp;
+	u8 secret[WGT_HASH_LEN], source[6] = { 192, 0, 2, 1 };
+	bool ok = false;
+
+	if (wgt_st_side_init(&a, 1) || wgt_st_side_init(&b, 33) ||
+	    wgt_st_side_add_peer(&a, &b, 0xa5) || wgt_st_side_add_peer(&b, &a, 0xa5))
+		goto out;
+	ok = wgt_st_handshake(&a, &b, &init, &resp, true);
+	wgt_st_print("initiation", &init, sizeof(init));
+	wgt_st_print("response", &resp, sizeof(resp));
+
+	/* Under load, the responder answers the initiation with a cookie. */
+	memset(secret, 0x42, sizeof(secret));
+	put_unaligned_be16(51820, source + 4);
+	reply.header.type = cpu_to_le32(WGT_MSG_COOKIE_REPLY);
+	reply.receiver_index = init.sender_index;
+	wgt_st_fill(reply.nonce, sizeof(reply.nonce), 0);
+	wgt_cookie_compute_reply(secret, b.wg->cookie_checker.cookie_key, source,
+				 sizeof(source), init.macs.mac1, reply.nonce,
+				 reply.encrypted_cookie);
+	wgt_st_print("cookie_reply", &reply, sizeof(reply));
+	if (!wgt_cookie_consume_reply(&a.peer->cookie, &reply)) {
+		pr_info("# the initiator refused the cookie reply\n");
+		ok = false;
+	}
+	/* The same initiation again, now with MAC2 from that cookie. */
+	ok &= wgt_st_handshake(&a, &b, &init2, &resp, false);
+	wgt_st_print("initiation_mac2", &init2, sizeof(init2));
+
+	/* And the response when no preshared key is set. */
+	memset(a.peer->handshake.preshared_key, 0, WGT_SYMMETRIC_KEY_LEN);
+	memset(b.peer->handshake.preshared_key, 0, WGT_SYMMETRIC_KEY_LEN);
+	ok &= wgt_st_handshake(&a, &b, &init2, &resp, false);
+	wgt_st_print("initiation_zero_psk_response", &resp, sizeof(resp));
+out:
+	wgt_st_side_free(&a);
+	wgt_st_side_free(&b);
+	return ok;
+}
+
+/*
  * Not a test: how long a lookup takes in the trie and in the linear
  * oracle, with @prefixes prefixes in both. Printed as a KTAP diagnostic;
  * the numbers vary with the machine, so nothing is asserted about them.
@@ -467,7 +707,7 @@ int __init wgt_selftest_run(void)
 		goto out;
 
 	pr_info("KTAP version 1\n");
-	pr_info("1..9\n");
+	pr_info("1..11\n");
 	wgt_st_result(st, wgt_st_corner_cases(st),
 		      "allowedips: corner cases (/0, /32, /128, nesting, moves)");
 	wgt_st_result(st, wgt_st_merge(st),
@@ -488,6 +728,10 @@ int __init wgt_selftest_run(void)
 		      "allowedips: ipv6 trie empty after removing every peer");
 	wgt_st_result(st, wgt_st_index_table(),
 		      "index table: 20000 random indices, unique, found by type");
+	wgt_st_result(st, wgt_st_replay(),
+		      "replay window: in order, late, duplicate, too old, slot reuse");
+	wgt_st_result(st, wgt_st_vectors(),
+		      "handshake: fixed-input vectors, matching keys, replay refused");
 	wgt_st_bench(st, AF_INET, 1000);
 	wgt_st_bench(st, AF_INET6, 1000);
 

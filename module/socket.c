@@ -3,29 +3,249 @@
  * Chapter 1, "The UDP sockets": a WireGuard interface speaks UDP through two
  * kernel sockets, one per address family, opened in the namespace the
  * device was born in. Received datagrams reach us through the UDP tunnel
- * hook encap_rcv instead of a socket queue; chapter 4 takes it from there.
+ * hook encap_rcv instead of a socket queue; receive.c takes it from there.
+ * Chapter 3 adds the way out: a datagram to a peer's endpoint, routed once
+ * and then from the peer's route cache.
  */
 #include <linux/ipv6.h>
+#include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/route.h>
 #include <net/udp_tunnel.h>
 
 #include "debug.h"
+#include "peer.h"
+#include "receive.h"
 #include "socket.h"
 #include "trace.h"
 
 /*
- * Called in softirq context for every datagram arriving on our port. The
- * reception path arrives with chapter 4; until then the packet is counted
- * as a receive drop. Returning 0 tells UDP we consumed the skb.
+ * Called in softirq context for every datagram arriving on our port.
+ * Returning 0 tells UDP we consumed the skb, whatever became of it.
  */
 static int wgt_encap_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct wgt_device *wg = rcu_dereference_sk_user_data(sk);
 
-	if (wg)
-		DEV_STATS_INC(wg->dev, rx_dropped);
-	kfree_skb(skb);
+	if (unlikely(!wg)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	wgt_receive(wg, skb);
 	return 0;
+}
+
+/* Route and send one datagram over IPv4; consumes @skb. */
+static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
+		     const struct sockaddr_in *to, struct dst_cache *cache)
+{
+	struct flowi4 fl = {
+		.daddr = to->sin_addr.s_addr,
+		.fl4_dport = to->sin_port,
+		.flowi4_mark = wg->fwmark,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt = NULL;
+	struct sock *sk;
+	int ret = 0;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock4);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		if (IS_ERR(rt)) {
+			ret = PTR_ERR(rt);
+			goto err;
+		}
+		/* A route back into our own device would loop forever. */
+		if (unlikely(rt->dst.dev == wg->dev)) {
+			ip_rt_put(rt);
+			ret = -ELOOP;
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, 0,
+			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+			    fl.fl4_dport, false, false);
+	rcu_read_unlock_bh();
+	return 0;
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+/* Route and send one datagram over IPv6; consumes @skb. */
+static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
+		     const struct sockaddr_in6 *to, struct dst_cache *cache)
+{
+	struct flowi6 fl = {
+		.daddr = to->sin6_addr,
+		.fl6_dport = to->sin6_port,
+		.flowi6_mark = wg->fwmark,
+		.flowi6_oif = to->sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst = NULL;
+	struct sock *sk;
+	int ret = 0;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock6);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+	if (cache)
+		dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
+		if (IS_ERR(dst)) {
+			ret = PTR_ERR(dst);
+			goto err;
+		}
+		if (unlikely(dst->dev == wg->dev)) {
+			dst_release(dst);
+			ret = -ELOOP;
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
+	}
+	skb->ignore_df = 1;
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, 0,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport,
+			     false);
+	rcu_read_unlock_bh();
+	return 0;
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+/**
+ * wgt_socket_send_skb() - send a finished message to @peer's endpoint
+ * @peer: the peer
+ * @skb: the message (from skb->data), with WGT_SKB_HEADROOM to spare;
+ *	consumed whatever happens
+ *
+ * Return: 0, or a negative errno (no endpoint, no route, device down).
+ */
+int wgt_socket_send_skb(struct wgt_peer *peer, struct sk_buff *skb)
+{
+	union wgt_endpoint to;
+	size_t len = skb->len;
+	int ret;
+
+	read_lock_bh(&peer->endpoint_lock);
+	to = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	skb->dev = peer->wg->dev;
+	if (to.addr.sa_family == AF_INET)
+		ret = wgt_send4(peer->wg, skb, &to.addr4, &peer->route_cache);
+	else if (to.addr.sa_family == AF_INET6)
+		ret = wgt_send6(peer->wg, skb, &to.addr6, &peer->route_cache);
+	else
+		ret = -EDESTADDRREQ;
+	if (ret == -EDESTADDRREQ)
+		kfree_skb(skb);	/* no endpoint yet: nowhere to send */
+	if (!ret)
+		atomic64_add(len, &peer->tx_bytes);
+	trace_socket_send(peer->wg->dev, peer->public_key, &to.addr, len, ret);
+	return ret;
+}
+
+/* A fresh skb holding a copy of @buf, with room for the outer headers. */
+static struct sk_buff *wgt_skb_from_buffer(const void *buf, size_t len)
+{
+	struct sk_buff *skb = alloc_skb(WGT_SKB_HEADROOM + len, GFP_ATOMIC);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, WGT_SKB_HEADROOM);
+	skb_set_inner_network_header(skb, 0);
+	skb_put_data(skb, buf, len);
+	return skb;
+}
+
+/**
+ * wgt_socket_send_buffer() - send a handshake message to @peer
+ * @peer: the peer
+ * @buf: the message
+ * @len: its length
+ *
+ * Return: 0, or a negative errno.
+ */
+int wgt_socket_send_buffer(struct wgt_peer *peer, const void *buf, size_t len)
+{
+	struct sk_buff *skb = wgt_skb_from_buffer(buf, len);
+
+	if (unlikely(!skb))
+		return -ENOMEM;
+	return wgt_socket_send_skb(peer, skb);
+}
+
+/**
+ * wgt_socket_endpoint_of() - the address a received datagram came from
+ * @skb: the datagram, its IP and UDP headers still set
+ * @from: receives a sockaddr_in or sockaddr_in6
+ */
+void wgt_socket_endpoint_of(struct sk_buff *skb, union wgt_endpoint *from)
+{
+	memset(from, 0, sizeof(*from));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		from->addr4.sin_family = AF_INET;
+		from->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		from->addr4.sin_port = udp_hdr(skb)->source;
+	} else {
+		from->addr6.sin6_family = AF_INET6;
+		from->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		from->addr6.sin6_port = udp_hdr(skb)->source;
+		/* Link-local senders are only reachable through their link. */
+		from->addr6.sin6_scope_id =
+			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
+	}
+}
+
+/**
+ * wgt_socket_send_reply() - answer the sender of @in_skb (a cookie reply:
+ * there may be no peer to send to)
+ * @wg: the device
+ * @in_skb: the datagram being answered
+ * @buf: the reply
+ * @len: its length
+ *
+ * Return: 0, or a negative errno.
+ */
+int wgt_socket_send_reply(struct wgt_device *wg, struct sk_buff *in_skb,
+			  const void *buf, size_t len)
+{
+	struct sk_buff *skb = wgt_skb_from_buffer(buf, len);
+	union wgt_endpoint to;
+
+	if (unlikely(!skb))
+		return -ENOMEM;
+	skb->dev = wg->dev;
+	wgt_socket_endpoint_of(in_skb, &to);
+	if (to.addr.sa_family == AF_INET)
+		return wgt_send4(wg, skb, &to.addr4, NULL);
+	return wgt_send6(wg, skb, &to.addr6, NULL);
 }
 
 static void wgt_sock_release(struct wgt_device *wg, struct sock *sk)

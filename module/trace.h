@@ -178,6 +178,297 @@ DEFINE_EVENT(wgtour_allowedips_class, allowedips_remove,
 	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
 	TP_ARGS(public_key, family, addr, cidr));
 
+/*
+ * Chapter 3, the handshake. Peers are named by the first four bytes of
+ * their public key, enough to tell them apart in a lab.
+ */
+DECLARE_EVENT_CLASS(wgtour_peer_note_class,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, const char *what),
+	TP_ARGS(dev, public_key, what),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__string(what, what)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__assign_str(what, what);
+	),
+	TP_printk("dev=%s peer=%*phN... %s", __get_str(name), 4, __entry->key,
+		  __get_str(what))
+);
+
+/* A protocol timer fired: which one (see timers.c). */
+DEFINE_EVENT(wgtour_peer_note_class, timer_fired,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, const char *what),
+	TP_ARGS(dev, public_key, what));
+
+/* Sent a handshake message: type 1 or 2, our sender index, send result. */
+TRACE_EVENT(handshake_send,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 type,
+		 u32 index, int err),
+	TP_ARGS(dev, public_key, type, index, err),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, type)
+		__field(u32, index)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->type = type;
+		__entry->index = index;
+		__entry->err = err;
+	),
+	TP_printk("dev=%s peer=%*phN... type=%u sender_index=%08x err=%d",
+		  __get_str(name), 4, __entry->key, __entry->type, __entry->index,
+		  __entry->err)
+);
+
+/* A handshake message was accepted, from this peer. */
+TRACE_EVENT(handshake_receive,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 type),
+	TP_ARGS(dev, public_key, type),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, type)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->type = type;
+	),
+	TP_printk("dev=%s peer=%*phN... type=%u", __get_str(name), 4,
+		  __entry->key, __entry->type)
+);
+
+/* A handshake message was refused, and why. */
+TRACE_EVENT(handshake_reject,
+	TP_PROTO(const struct net_device *dev, u32 type, const char *reason),
+	TP_ARGS(dev, type, reason),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(u32, type)
+		__string(reason, reason)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->type = type;
+		__assign_str(reason, reason);
+	),
+	TP_printk("dev=%s type=%u reason=%s", __get_str(name), __entry->type,
+		  __get_str(reason))
+);
+
+/* A new session: our index, the peer's, and who initiated. */
+TRACE_EVENT(keypair_create,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index,
+		 u32 remote_index, bool initiator),
+	TP_ARGS(dev, public_key, index, remote_index, initiator),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, index)
+		__field(u32, remote_index)
+		__field(bool, initiator)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->index = index;
+		__entry->remote_index = remote_index;
+		__entry->initiator = initiator;
+	),
+	TP_printk("dev=%s peer=%*phN... index=%08x remote_index=%08x initiator=%d",
+		  __get_str(name), 4, __entry->key, __entry->index,
+		  __entry->remote_index, __entry->initiator)
+);
+
+/* A session's keys are gone (replaced, expired or erased). */
+TRACE_EVENT(keypair_destroy,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index),
+	TP_ARGS(dev, public_key, index),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, index)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->index = index;
+	),
+	TP_printk("dev=%s peer=%*phN... index=%08x", __get_str(name), 4,
+		  __entry->key, __entry->index)
+);
+
+/* zero_key_material ran: every key of the peer erased. */
+TRACE_EVENT(keys_zeroed,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key),
+	TP_ARGS(dev, public_key),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+	),
+	TP_printk("dev=%s peer=%*phN...", __get_str(name), 4, __entry->key)
+);
+
+/* We answered a handshake message with a cookie reply (under load). */
+TRACE_EVENT(cookie_send,
+	TP_PROTO(const struct net_device *dev, u32 index, int err),
+	TP_ARGS(dev, index, err),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(u32, index)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->index = index;
+		__entry->err = err;
+	),
+	TP_printk("dev=%s receiver_index=%08x err=%d", __get_str(name),
+		  __entry->index, __entry->err)
+);
+
+/* A peer sent us a cookie; ok=0 when it did not decrypt. */
+TRACE_EVENT(cookie_receive,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, bool ok),
+	TP_ARGS(dev, public_key, ok),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(bool, ok)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->ok = ok;
+	),
+	TP_printk("dev=%s peer=%*phN... ok=%d", __get_str(name), 4, __entry->key,
+		  __entry->ok)
+);
+
+/* The device entered or left the under-load state. */
+TRACE_EVENT(under_load,
+	TP_PROTO(const struct net_device *dev, bool on),
+	TP_ARGS(dev, on),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(bool, on)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->on = on;
+	),
+	TP_printk("dev=%s under_load=%d", __get_str(name), __entry->on)
+);
+
+/* Packets wait for a session; a handshake is (being) started. */
+TRACE_EVENT(tx_handshake_wait,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 queued),
+	TP_ARGS(dev, public_key, queued),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u32, queued)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->queued = queued;
+	),
+	TP_printk("dev=%s peer=%*phN... queued=%u", __get_str(name), 4,
+		  __entry->key, __entry->queued)
+);
+
+/* A datagram to a peer's endpoint left through the UDP socket. */
+TRACE_EVENT(socket_send,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key,
+		 const struct sockaddr *to, u32 len, int err),
+	TP_ARGS(dev, public_key, to, len, err),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__array(u8, to, sizeof(struct sockaddr_in6))
+		__field(u32, len)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		memcpy(__entry->to, to, sizeof(struct sockaddr_in6));
+		__entry->len = len;
+		__entry->err = err;
+	),
+	TP_printk("dev=%s peer=%*phN... to=%pISpc len=%u err=%d", __get_str(name),
+		  4, __entry->key, __entry->to, __entry->len, __entry->err)
+);
+
+/* A received packet was dropped, and why. */
+TRACE_EVENT(rx_drop,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const char *reason),
+	TP_ARGS(dev, skb, reason),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(const void *, skbaddr)
+		__string(reason, reason)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->skbaddr = skb;
+		__assign_str(reason, reason);
+	),
+	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
+		  __entry->skbaddr, __get_str(reason))
+);
+
+/* A packet to send was dropped, and why. */
+TRACE_EVENT(tx_drop,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const char *reason),
+	TP_ARGS(dev, skb, reason),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(const void *, skbaddr)
+		__string(reason, reason)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->skbaddr = skb;
+		__assign_str(reason, reason);
+	),
+	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
+		  __entry->skbaddr, __get_str(reason))
+);
+
+/* An authenticated empty data message: the peer is alive. */
+TRACE_EVENT(rx_keepalive,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u64 counter),
+	TP_ARGS(dev, public_key, counter),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__array(u8, key, 4)
+		__field(u64, counter)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		memcpy(__entry->key, public_key, 4);
+		__entry->counter = counter;
+	),
+	TP_printk("dev=%s peer=%*phN... counter=%llu", __get_str(name), 4,
+		  __entry->key, __entry->counter)
+);
+
 #endif /* _WGTOUR_TRACE_H */
 
 /* This part must be outside the include guard. */

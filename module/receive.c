@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Chapter 3 and 4: what happens to a datagram that arrives on our port.
+ * It is checked and classified at once, in the softirq that delivered it:
+ * handshake messages go to a queue that one worker drains (a flood of
+ * them cannot starve anything else); data messages are decrypted, checked
+ * against replays and the peer's allowed IPs, and handed to the peer's
+ * NAPI instance, which passes them to the stack.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/scatterlist.h>
+#include <linux/udp.h>
+#include <net/ip_tunnels.h>
+
+#include "device.h"
+#include "noise.h"
+#include "peer.h"
+#include "receive.h"
+#include "send.h"
+#include "socket.h"
+#include "timers.h"
+#include "trace.h"
+
+/* Packets a peer's NAPI instance may have waiting before we drop. */
+#define WGT_MAX_QUEUED_RX	1024
+
+static void wgt_rx_drop(struct wgt_device *wg, struct sk_buff *skb,
+			const char *reason)
+{
+	trace_rx_drop(wg->dev, skb, reason);
+	DEV_STATS_INC(wg->dev, rx_dropped);
+	kfree_skb(skb);
+}
+
+/*
+ * Strip the UDP header and tell the message type from the length and the
+ * first four bytes. Returns 0 for anything malformed.
+ */
+static u32 wgt_classify(struct sk_buff *skb)
+{
+	struct udphdr *udp;
+	size_t offset;
+	__le32 type;
+
+	if (unlikely(!pskb_may_pull(skb, skb_transport_offset(skb) + sizeof(*udp))))
+		return 0;
+	udp = udp_hdr(skb);
+	offset = (u8 *)udp + sizeof(*udp) - skb->data;
+	if (unlikely(!pskb_may_pull(skb, offset + sizeof(struct wgt_msg_header))))
+		return 0;
+	skb_pull(skb, offset);
+	/* The three reserved bytes must be zero: the le32 is the type itself. */
+	type = ((struct wgt_msg_header *)skb->data)->type;
+	switch (le32_to_cpu(type)) {
+	case WGT_MSG_INITIATION:
+		if (skb->len != sizeof(struct wgt_msg_initiation))
+			return 0;
+		break;
+	case WGT_MSG_RESPONSE:
+		if (skb->len != sizeof(struct wgt_msg_response))
+			return 0;
+		break;
+	case WGT_MSG_COOKIE_REPLY:
+		if (skb->len != sizeof(struct wgt_msg_cookie_reply))
+			return 0;
+		break;
+	case WGT_MSG_DATA:
+		if (skb->len < WGT_MSG_DATA_MIN_LEN)
+			return 0;
+		/* Only the header must be linear; the rest is decrypted in place. */
+		return pskb_may_pull(skb, sizeof(struct wgt_msg_data)) ?
+		       WGT_MSG_DATA : 0;
+	default:
+		return 0;
+	}
+	/* Handshake messages are small: make them contiguous for the worker. */
+	return pskb_may_pull(skb, skb->len) ? le32_to_cpu(type) : 0;
+}
+
+/* Under load means the queue is long now, or was within the last second. */
+static bool wgt_under_load(struct wgt_device *wg)
+{
+	u64 now = ktime_get_boottime_ns(), last;
+
+	if (skb_queue_len(&wg->handshake_queue) >= WGT_UNDER_LOAD_HANDSHAKES) {
+		if (!atomic64_xchg(&wg->last_under_load_ns, now))
+			trace_under_load(wg->dev, true);
+		return true;
+	}
+	last = atomic64_read(&wg->last_under_load_ns);
+	if (!last)
+		return false;
+	if (now - last < NSEC_PER_SEC)
+		return true;
+	if (atomic64_cmpxchg(&wg->last_under_load_ns, last, 0) == last)
+		trace_under_load(wg->dev, false);
+	return false;
+}
+
+static void wgt_receive_cookie_reply(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_cookie_reply *reply = (void *)skb->data;
+	struct wgt_index_entry *entry;
+	struct wgt_peer *peer;
+	bool ok;
+
+	entry = wgt_index_table_lookup(&wg->index_table, reply->receiver_index,
+				       WGT_INDEX_HANDSHAKE | WGT_INDEX_KEYPAIR, &peer);
+	if (!entry) {
+		trace_handshake_reject(wg->dev, WGT_MSG_COOKIE_REPLY, "unknown receiver index");
+		return;
+	}
+	ok = wgt_cookie_consume_reply(&peer->cookie, reply);
+	trace_cookie_receive(wg->dev, peer->public_key, ok);
+	wgt_peer_put(peer);
+}
+
+/* One handshake message, in the worker. Consumes nothing: the caller frees. */
+static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
+{
+	u32 type = le32_to_cpu(((struct wgt_msg_header *)skb->data)->type);
+	struct wgt_peer *peer = NULL;
+	enum wgt_mac_verdict verdict;
+	union wgt_endpoint from;
+	const char *why = NULL;
+	bool under_load;
+
+	if (type == WGT_MSG_COOKIE_REPLY) {
+		wgt_receive_cookie_reply(wg, skb);
+		return;
+	}
+	under_load = wgt_under_load(wg);
+	verdict = wgt_cookie_check_macs(&wg->cookie_checker, skb, under_load);
+	if (verdict == WGT_MAC1_BAD) {
+		trace_handshake_reject(wg->dev, type, "bad mac1");
+		return;
+	}
+	if (under_load && verdict != WGT_MAC2_OK) {
+		/* Both messages keep their sender index at the same offset. */
+		wgt_send_cookie_reply(wg, skb,
+				      ((struct wgt_msg_initiation *)skb->data)->sender_index);
+		return;
+	}
+	if (under_load && type == WGT_MSG_INITIATION &&
+	    !wgt_ratelimiter_allow(&wg->ratelimiter, skb)) {
+		trace_handshake_reject(wg->dev, type, "ratelimited");
+		return;
+	}
+
+	if (type == WGT_MSG_INITIATION)
+		peer = wgt_noise_consume_initiation(wg, (void *)skb->data, &why);
+	else
+		peer = wgt_noise_consume_response(wg, (void *)skb->data, &why);
+	if (!peer) {
+		trace_handshake_reject(wg->dev, type, why);
+		return;
+	}
+	trace_handshake_receive(wg->dev, peer->public_key, type);
+	/* Authenticated: the peer is where this came from (roaming). */
+	wgt_socket_endpoint_of(skb, &from);
+	wgt_peer_set_endpoint(peer, &from.addr);
+	atomic64_add(skb->len, &peer->rx_bytes);
+	wgt_timers_any_authenticated_packet_received(peer);
+	wgt_timers_any_authenticated_packet_traversal(peer);
+
+	if (type == WGT_MSG_INITIATION) {
+		wgt_send_handshake_response(peer);
+	} else if (wgt_noise_begin_session(&peer->handshake, &peer->keypairs)) {
+		/* Initiator: the session is confirmed; use it right away. */
+		wgt_timers_session_derived(peer);
+		wgt_timers_handshake_complete(peer);
+		wgt_send_keepalive(peer);
+	}
+	wgt_peer_put(peer);
+}
+
+/**
+ * wgt_receive_handshake_work() - drain the device's handshake queue
+ * @work: the device's handshake_work
+ */
+void wgt_receive_handshake_work(struct work_struct *work)
+{
+	struct wgt_device *wg = container_of(work, struct wgt_device, handshake_work);
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&wg->handshake_queue))) {
+		wgt_receive_handshake(wg, skb);
+		consume_skb(skb);
+		cond_resched();
+	}
+}
+
+/* Decrypt a data message in place; on success skb->data is the plaintext. */
+static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
+			    u64 counter)
+{
+	struct scatterlist sg[MAX_SKB_FRAGS + 8];
+	unsigned int len = skb->len - sizeof(struct wgt_msg_data);
+	struct sk_buff *trailer;
+	int num_frags;
+
+	num_frags = skb_cow_data(skb, 0, &trailer);
+	if (num_frags < 0 || num_frags > ARRAY_SIZE(sg))
+		return false;
+	sg_init_table(sg, num_frags);
+	if (skb_to_sgvec(skb, sg, sizeof(struct wgt_msg_data), len) <= 0)
+		return false;
+	if (!chacha20poly1305_decrypt_sg_inplace(sg, len, NULL, 0, counter,
+						 keypair->receiving_key))
+		return false;
+	skb_pull(skb, sizeof(struct wgt_msg_data));
+	return !pskb_trim(skb, len - WGT_AUTHTAG_LEN);
+}
+
+/*
+ * The decrypted packet must be a whole IPv4 or IPv6 packet whose source
+ * this peer may use (cryptokey routing, inbound). Trims the padding.
+ */
+static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
+{
+	struct wgt_peer *owner;
+	unsigned int len;
+
+	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4 &&
+	    pskb_may_pull(skb, sizeof(struct iphdr))) {
+		len = ntohs(ip_hdr(skb)->tot_len);
+		skb->protocol = htons(ETH_P_IP);
+		if (len < sizeof(struct iphdr) || len > skb->len)
+			return "bad inner ipv4 length";
+		if (pskb_trim(skb, len))
+			return "trim failed";
+		owner = wgt_allowedips_lookup(&peer->wg->allowedips, AF_INET,
+					      &ip_hdr(skb)->saddr);
+	} else if (skb->len >= sizeof(struct ipv6hdr) &&
+		   ip_hdr(skb)->version == 6 &&
+		   pskb_may_pull(skb, sizeof(struct ipv6hdr))) {
+		len = ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr);
+		skb->protocol = htons(ETH_P_IPV6);
+		if (len > skb->len)
+			return "bad inner ipv6 length";
+		if (pskb_trim(skb, len))
+			return "trim failed";
+		owner = wgt_allowedips_lookup(&peer->wg->allowedips, AF_INET6,
+					      &ipv6_hdr(skb)->saddr);
+	} else {
+		return "not an ip packet";
+	}
+	wgt_peer_put(owner);
+	return owner == peer ? NULL : "source not allowed for peer";
+}
+
+/* A data message, in softirq context. Consumes @skb. */
+static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_data *msg = (void *)skb->data;
+	struct wgt_index_entry *entry;
+	struct wgt_keypair *keypair;
+	union wgt_endpoint from;
+	struct wgt_peer *peer;
+	const char *why;
+	unsigned int len = skb->len;
+	u64 counter;
+
+	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
+				       WGT_INDEX_KEYPAIR, &peer);
+	if (!entry) {
+		wgt_rx_drop(wg, skb, "unknown receiver index");
+		return;
+	}
+	keypair = wgt_keypair_get(container_of(entry, struct wgt_keypair, entry));
+	if (!keypair) {
+		wgt_rx_drop(wg, skb, "keypair gone");
+		goto out_peer;
+	}
+	if (ktime_get_boottime_ns() - keypair->birthdate_ns >
+	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME)) {
+		wgt_rx_drop(wg, skb, "keypair expired");
+		goto out;
+	}
+	counter = le64_to_cpu(msg->counter);
+	wgt_socket_endpoint_of(skb, &from);
+	if (!wgt_decrypt_skb(skb, keypair, counter)) {
+		wgt_rx_drop(wg, skb, "decryption failed");
+		goto out;
+	}
+	if (!wgt_replay_check(&keypair->replay, counter)) {
+		wgt_rx_drop(wg, skb, "replayed counter");
+		goto out;
+	}
+
+	/* Authentic from here on. */
+	wgt_peer_set_endpoint(peer, &from.addr);
+	atomic64_add(len, &peer->rx_bytes);
+	if (wgt_keypairs_received_with(&peer->keypairs, keypair)) {
+		/* Responder: the initiator has the keys too; we are done. */
+		wgt_timers_handshake_complete(peer);
+		wgt_send_staged(peer);
+	}
+	wgt_timers_any_authenticated_packet_received(peer);
+	wgt_timers_any_authenticated_packet_traversal(peer);
+
+	if (skb->len == 0) {
+		trace_rx_keepalive(wg->dev, peer->public_key, counter);
+		consume_skb(skb);
+		goto out;
+	}
+	wgt_timers_data_received(peer);
+	skb_reset_network_header(skb);
+	why = wgt_check_inner(peer, skb);
+	if (why) {
+		wgt_rx_drop(wg, skb, why);
+		goto out;
+	}
+	/* The outer world's state (route, marks, conntrack) does not apply. */
+	skb_scrub_packet(skb, true);
+	skb->dev = wg->dev;
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+	skb->pkt_type = PACKET_HOST;
+	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
+		wgt_rx_drop(wg, skb, "napi queue full");
+		goto out;
+	}
+	dev_sw_netstats_rx_add(wg->dev, skb->len);
+	skb_queue_tail(&peer->rx_queue, skb);
+	napi_schedule(&peer->napi);
+out:
+	wgt_keypair_put(keypair);
+out_peer:
+	wgt_peer_put(peer);
+}
+
+/**
+ * wgt_receive() - everything that arrives on the device's sockets
+ * @wg: the device
+ * @skb: a UDP datagram, skb->data at its UDP header; consumed
+ */
+void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
+{
+	u32 type = wgt_classify(skb);
+
+	switch (type) {
+	case WGT_MSG_INITIATION:
+	case WGT_MSG_RESPONSE:
+	case WGT_MSG_COOKIE_REPLY:
+		if (skb_queue_len(&wg->handshake_queue) >= WGT_MAX_QUEUED_HANDSHAKES) {
+			wgt_rx_drop(wg, skb, "handshake queue full");
+			return;
+		}
+		skb_queue_tail(&wg->handshake_queue, skb);
+		queue_work(wg->handshake_wq, &wg->handshake_work);
+		return;
+	case WGT_MSG_DATA:
+		wgt_receive_data(wg, skb);
+		return;
+	default:
+		wgt_rx_drop(wg, skb, "malformed message");
+	}
+}

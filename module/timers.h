@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The protocol timers of a peer (chapter 3, "Timers").
+ */
+#ifndef _WGTOUR_TIMERS_H
+#define _WGTOUR_TIMERS_H
+
+#include <linux/types.h>
+
+struct wgt_peer;
+
+u64 wgt_seconds_ns(unsigned int seconds);
+unsigned long wgt_seconds_jiffies(unsigned int seconds);
+
+void wgt_timers_init(struct wgt_peer *peer);
+void wgt_timers_stop(struct wgt_peer *peer);
+void wgt_timers_data_sent(struct wgt_peer *peer);
+void wgt_timers_data_received(struct wgt_peer *peer);
+void wgt_timers_any_authenticated_packet_sent(struct wgt_peer *peer);
+void wgt_timers_any_authenticated_packet_received(struct wgt_peer *peer);
+void wgt_timers_any_authenticated_packet_traversal(struct wgt_peer *peer);
+void wgt_timers_handshake_initiated(struct wgt_peer *peer);
+void wgt_timers_handshake_complete(struct wgt_peer *peer);
+void wgt_timers_session_derived(struct wgt_peer *peer);
+
+#endif /* _WGTOUR_TIMERS_H */
