@@ -113,7 +113,7 @@ snapshot()
 	echo "== links"
 	ip -br link show type wireguard 2>&1
 	echo "== udp"
-	ss -Hlun 2>&1 | awk '{ print $4 }' | sort
+	ss -Hlun 2>&1
 }
 
 # A raw request through the long-running wgnl.py (see "batch" there).
