@@ -208,7 +208,9 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
 
 # The current configuration handed back unchanged, as "wg syncconf" users
 # do all the time: no error, no change. wg sends the listen port again; an
-# up device already bound to it must not collide with itself.
+# up device already bound to it must not collide with itself. (This case
+# and "own listen port set again" were written for a wgtour bug: it
+# re-bound an unchanged port and got EADDRINUSE from its own sockets.)
 syncconf_same()
 {
 	wg showconf wge0 > "$work/now.conf" && wg syncconf wge0 "$work/now.conf"
@@ -218,7 +220,9 @@ syncconf_same()
 # there has CAP_NET_ADMIN over the device's namespace, but not over the one
 # the device was created in, where its sockets live. Changing what is
 # bound there (listen port, fwmark) needs CAP_NET_ADMIN in that namespace.
-# (The stock driver checks this; it answers EPERM.) This case builds and
+# (The stock driver checks this; it answers EPERM. wgtour did not when this
+# case was written, and let such a caller bind ports in the init namespace.)
+# This case builds and
 # removes its own device; it records its own before/after state, since the
 # device is not visible from here.
 moved_to_userns()
