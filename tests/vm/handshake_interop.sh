@@ -1,0 +1,365 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Handshake interoperability (chapter 3, issue 5): our module against an
+# independent implementation, wireguard-go, over a veth pair.
+#
+#   namespace wgt-hia: our device wgaN       namespace wgt-hib: wireguard-go wgbN
+#   veth 192.0.2.1/24, 2001:db8:1::1/64  <->  veth 192.0.2.2/24, 2001:db8:1::2/64
+#   inner 10.0.N.1, fd00:N::1                  inner 10.0.N.2, fd00:N::2
+#
+# Four scenarios, each on fresh devices (so the side told to go first really
+# is the initiator): outer IPv4 or IPv6, with or without a preshared key,
+# our module or wireguard-go initiating; together they cover each value of
+# each dimension, and each initiator with and without a psk and over both
+# families. In each:
+#   - who initiated is read from our tracepoints: the first handshake event
+#     of our device is handshake_send type=1 (we initiate) or
+#     handshake_receive type=1 (they do), and the first keypair_create says
+#     initiator=1 or 0;
+#   - ping, inner IPv4 and IPv6, both ways;
+#   - "wg show DEV dump" of both sides agrees: latest handshake set on both
+#     and within 5 s of each other; each side's endpoint for the other is
+#     the other's veth address and listen port; the psk column is the psk
+#     configured, or (none), on both; and the transfer counters are equal
+#     crosswise, exactly: our tx = their rx and our rx = their tx. Both
+#     implementations count every datagram they send (handshake messages
+#     included) on tx, and every handshake message and data message they
+#     accept on rx, each as the length of the WireGuard message (UDP
+#     payload). So on a lossless veth with nothing rejected the counters
+#     must match to the byte. They are read as a stable snapshot (both
+#     sides read twice, unchanged), after the pings, before any bulk traffic.
+# Then, in scenario 1: our device reset (link down, up) and a ping from our
+# side completes a second handshake (wireguard-go still holds the old
+# session); and iperf3 TCP both ways for 3 s completes (throughput in the
+# diagnostics, not asserted). Last, a peer pair with different psks must
+# not complete a handshake either way: no ping, no latest handshake on
+# either side, no keypair on ours as initiator (as responder it derives one,
+# unconfirmed, before it can know the psk differs), and ours rejects their
+# response.
+. "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/wgtrace.sh"
+
+export WG_COLOR_MODE=never
+A=wgt-hia B=wgt-hib
+trace=wgt-hs-interop
+GO_PORT=51900 OUR_PORT=51820
+tmp=$(mktemp -d)
+go_pid= go_name=
+t_start=$(date +%s)
+
+stop_go()
+{
+	local i
+	[ -n "$go_pid" ] || return 0
+	kill "$go_pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$go_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$go_pid" 2>/dev/null
+	wait "$go_pid" 2>/dev/null
+	go_pid=
+	rm -f "/var/run/wireguard/$go_name.sock"
+}
+
+stop_iperf()
+{
+	local f
+	for f in "$tmp"/iperf-*.pid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+}
+
+cleanup()
+{
+	stop_go
+	stop_iperf
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+	wgt_trace_stop $trace
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# start_go NAME - wireguard-go in $B, foreground mode in the background
+# (its daemon mode does not work in the lab VM); waits for its socket.
+start_go()
+{
+	local i
+	go_name=$1
+	ip netns exec $B wireguard-go -f "$go_name" > "$tmp/go-$go_name.log" 2>&1 &
+	go_pid=$!
+	for i in $(seq 100); do
+		[ -S "/var/run/wireguard/$go_name.sock" ] && return 0
+		kill -0 "$go_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# wireguard-go $go_name did not start:"
+	sed 's/^/#   /' "$tmp/go-$go_name.log"
+	return 1
+}
+
+ktap_plan 17
+
+modprobe tun
+mkdir -p /var/run/wireguard
+umask 077
+wg genkey > "$tmp/ka"
+wg genkey > "$tmp/kb"
+wg pubkey < "$tmp/ka" > "$tmp/pa"
+wg pubkey < "$tmp/kb" > "$tmp/pb"
+wg genpsk > "$tmp/psk"
+wg genpsk > "$tmp/psk2"
+
+ip netns add $A
+ip netns add $B
+ip link add veth-a netns $A type veth peer name veth-b netns $B
+ip -n $A addr add 192.0.2.1/24 dev veth-a
+ip -n $B addr add 192.0.2.2/24 dev veth-b
+ip -n $A addr add 2001:db8:1::1/64 dev veth-a nodad
+ip -n $B addr add 2001:db8:1::2/64 dev veth-b nodad
+for ns in $A $B; do
+	ip -n $ns link set lo up
+done
+ip -n $A link set veth-a up
+ip -n $B link set veth-b up
+
+wgt_trace_start $trace 2048 handshake_send handshake_receive handshake_reject \
+	keypair_create || { echo "# cannot set up the trace instance"; exit 1; }
+
+# setup N FAMILY OURPSK THEIRPSK - fresh devices wgaN (ours) and wgbN
+# (wireguard-go), each with the other as its peer and endpoint. A psk
+# argument is a file, or "-" for none.
+setup()
+{
+	local n=$1 family=$2 ourpsk=$3 theirpsk=$4 our_ep their_ep
+	local -a op=() tp=()
+	if [ "$family" = 4 ]; then
+		our_ep=192.0.2.1:$OUR_PORT their_ep=192.0.2.2:$GO_PORT
+	else
+		our_ep=[2001:db8:1::1]:$OUR_PORT their_ep=[2001:db8:1::2]:$GO_PORT
+	fi
+	[ "$ourpsk" != - ] && op=(preshared-key "$ourpsk")
+	[ "$theirpsk" != - ] && tp=(preshared-key "$theirpsk")
+
+	ip -n $A link add wga$n type wireguard || return 1
+	ip netns exec $A wg set wga$n private-key "$tmp/ka" listen-port $OUR_PORT \
+		peer "$(cat "$tmp/pb")" "${op[@]}" allowed-ips 10.0.$n.2/32,fd00:$n::2/128 \
+		endpoint "$their_ep" || return 1
+	ip -n $A addr add 10.0.$n.1/24 dev wga$n
+	ip -n $A addr add fd00:$n::1/64 dev wga$n nodad
+	ip -n $A link set wga$n up || return 1
+
+	start_go wgb$n || return 1
+	ip netns exec $B wg set wgb$n private-key "$tmp/kb" listen-port $GO_PORT \
+		peer "$(cat "$tmp/pa")" "${tp[@]}" allowed-ips 10.0.$n.1/32,fd00:$n::1/128 \
+		endpoint "$our_ep" || return 1
+	ip -n $B addr add 10.0.$n.2/24 dev wgb$n
+	ip -n $B addr add fd00:$n::2/64 dev wgb$n nodad
+	ip -n $B link set wgb$n up
+}
+
+teardown()
+{
+	stop_go
+	ip -n $A link del wga$1 2>/dev/null
+}
+
+# pings FROMNS ADDR... - one ping run per address, all must answer
+pings()
+{
+	local ns=$1 addr
+	shift
+	for addr in "$@"; do
+		if ! ip netns exec "$ns" ping -q -c 2 -i 0.3 -W 5 "$addr" > "$tmp/ping" 2>&1; then
+			echo "# ping from $ns to $addr failed:"
+			sed 's/^/#   /' "$tmp/ping"
+			return 1
+		fi
+	done
+}
+
+# our_events N - our device's handshake events so far, trace prefix cut
+our_events()
+{
+	wgt_trace_dump $trace | grep -E "(handshake_[a-z]+|keypair_create): dev=wga$1 " |
+		sed 's/.*: \(handshake_[a-z]*\|keypair_create\): /\1 /'
+}
+
+# peer_dump NS DEV - the peer line of "wg show DEV dump"
+peer_dump()
+{
+	ip netns exec "$1" wg show "$2" dump | sed -n 2p
+}
+
+# snapshot N - both peer lines, read until both are unchanged over a
+# second read (a keepalive in flight would show as a change); at most 10 s.
+snapshot()
+{
+	local n=$1 i o1 o2 t1 t2
+	for i in $(seq 20); do
+		o1=$(peer_dump $A wga$n) t1=$(peer_dump $B wgb$n)
+		sleep 0.5
+		o2=$(peer_dump $A wga$n) t2=$(peer_dump $B wgb$n)
+		if [ "$o1" = "$o2" ] && [ "$t1" = "$t2" ]; then
+			ours=$o2 theirs=$t2
+			return 0
+		fi
+	done
+	ours=$o2 theirs=$t2
+	echo "# wg show kept changing for 10 s"
+	return 1
+}
+
+# agree N FAMILY PSKFILE - check the two dumps against each other
+agree()
+{
+	local n=$1 family=$2 psk=$3 want_psk="(none)" ok=0
+	local o_pub o_psk o_ep o_ips o_hs o_rx o_tx t_pub t_psk t_ep t_ips t_hs t_rx t_tx rest
+	local want_o_ep want_t_ep
+	[ "$psk" != - ] && want_psk=$(cat "$psk")
+	if [ "$family" = 4 ]; then
+		want_o_ep=192.0.2.2:$GO_PORT want_t_ep=192.0.2.1:$OUR_PORT
+	else
+		want_o_ep=[2001:db8:1::2]:$GO_PORT want_t_ep=[2001:db8:1::1]:$OUR_PORT
+	fi
+	snapshot "$n" || ok=1
+	read -r o_pub o_psk o_ep o_ips o_hs o_rx o_tx rest <<< "$ours"
+	read -r t_pub t_psk t_ep t_ips t_hs t_rx t_tx rest <<< "$theirs"
+	echo "# ours:   endpoint $o_ep handshake $o_hs rx $o_rx tx $o_tx"
+	echo "# theirs: endpoint $t_ep handshake $t_hs rx $t_rx tx $t_tx"
+	if [ "$o_pub" != "$(cat "$tmp/pb")" ] || [ "$t_pub" != "$(cat "$tmp/pa")" ]; then
+		echo "# peer keys are not each other's"; ok=1
+	fi
+	if [ "${o_hs:-0}" = 0 ] || [ "${t_hs:-0}" = 0 ]; then
+		echo "# latest handshake not set on both sides"; ok=1
+	elif [ $((o_hs - t_hs)) -gt 5 ] || [ $((t_hs - o_hs)) -gt 5 ]; then
+		echo "# latest handshakes more than 5 s apart"; ok=1
+	fi
+	if [ "$o_ep" != "$want_o_ep" ] || [ "$t_ep" != "$want_t_ep" ]; then
+		echo "# endpoints: want $want_o_ep / $want_t_ep"; ok=1
+	fi
+	if [ "$o_psk" != "$want_psk" ] || [ "$t_psk" != "$want_psk" ]; then
+		echo "# psk column differs from what was configured"; ok=1
+	fi
+	if [ "${o_tx:-0}" = 0 ] || [ "${o_rx:-0}" = 0 ]; then
+		echo "# a transfer counter is zero"; ok=1
+	fi
+	if [ "$o_tx" != "$t_rx" ] || [ "$o_rx" != "$t_tx" ]; then
+		echo "# transfer: our tx - their rx = $((o_tx - t_rx)), their tx - our rx = $((t_tx - o_rx))"
+		ok=1
+	fi
+	return $ok
+}
+
+# scenario N FAMILY PSK INITIATOR(ours|theirs) LABEL
+scenario()
+{
+	local n=$1 family=$2 psk=$3 who=$4 label=$5 first ev ok pingok
+	local from=$A to=10.0.$n.2 to6=fd00:$n::2 back=$B back4=10.0.$n.1 back6=fd00:$n::1
+	if [ "$who" = theirs ]; then
+		from=$B to=10.0.$n.1 to6=fd00:$n::1 back=$A back4=10.0.$n.2 back6=fd00:$n::2
+	fi
+	if ! setup "$n" "$family" "$psk" "$psk"; then
+		ktap_result fail "$label: setup"
+		ktap_result fail "$label: ping both ways"
+		ktap_result fail "$label: wg show agrees on both sides"
+		return 1
+	fi
+	pingok=0
+	pings $from $to $to6 || pingok=1
+	pings $back $back4 $back6 || pingok=1
+
+	ev=$(our_events "$n")
+	sed 's/^/#   trace: /' <<< "$ev" | head -8
+	first=$(grep -m1 '^handshake_' <<< "$ev")
+	if [ "$who" = ours ]; then
+		[[ $first == "handshake_send dev=wga$n "*" type=1 "* ]] &&
+			grep -m1 '^keypair_create' <<< "$ev" | grep -q 'initiator=1$'
+	else
+		[[ $first == "handshake_receive dev=wga$n "*" type=1"* ]] &&
+			grep -m1 '^keypair_create' <<< "$ev" | grep -q 'initiator=0$'
+	fi
+	ok=$?
+	ktap_check "$label: handshake completes, $who initiating (our first: ${first%% dev=*} type $(sed -n 's/.* type=\([0-9]*\).*/\1/p' <<< "$first"))" \
+		[ $ok = 0 ]
+	ktap_check "$label: ping inner IPv4 and IPv6, both ways" [ $pingok = 0 ]
+	agree "$n" "$family" "$psk"
+	ktap_check "$label: wg show agrees (handshake, endpoints, psk, tx = peer's rx both ways)" \
+		[ $? = 0 ]
+}
+
+# iperf FROMNS TONS TOADDR - 3 s of TCP; prints the receiver's Mbit/s
+iperf()
+{
+	local from=$1 to=$2 addr=$3 pidf=$tmp/iperf-$2.pid i out
+	ip netns exec "$to" iperf3 -s -1 -D -I "$pidf" || return 1
+	for i in $(seq 50); do
+		[ -s "$pidf" ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	out=$(timeout 40 ip netns exec "$from" iperf3 -c "$addr" -t 3 -f m --connect-timeout 5000 2>&1)
+	local rc=$?
+	stop_iperf
+	awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i }' \
+		<<< "$out" | tail -1
+	[ $rc = 0 ] || { sed 's/^/#   /' <<< "$out" | tail -5 >&2; return 1; }
+}
+
+# 1: IPv4, no psk, we initiate; then a reset, and iperf3.
+scenario 1 4 - ours "1 (IPv4, no psk)"
+n=1
+before=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
+ip -n $A link set wga$n down
+ip -n $A link set wga$n up
+pings $A 10.0.$n.2
+ping_rc=$?
+after=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
+echo "# after the reset: keypairs we initiated: $before before, $after after"
+ktap_check "1: after ip link set down/up, our ping completes a new handshake (we initiate)" \
+	[ $ping_rc = 0 ] && [ "$after" -gt "$before" ]
+up=$(iperf $A $B 10.0.$n.2) && [ -n "$up" ]
+ktap_check "1: iperf3 TCP ours -> wireguard-go, 3 s, completes (${up:-?} Mbit/s)" [ $? = 0 ]
+down=$(iperf $B $A 10.0.$n.1) && [ -n "$down" ]
+ktap_check "1: iperf3 TCP wireguard-go -> ours, 3 s, completes (${down:-?} Mbit/s)" [ $? = 0 ]
+echo "# iperf3 through the tunnel (receiver side): ours->go ${up:-?} Mbit/s, go->ours ${down:-?} Mbit/s"
+teardown 1
+
+scenario 2 4 "$tmp/psk" theirs "2 (IPv4, psk)"
+teardown 2
+scenario 3 6 "$tmp/psk" ours "3 (IPv6, psk)"
+teardown 3
+scenario 4 6 - theirs "4 (IPv6, no psk)"
+teardown 4
+
+# 5: different psks. The initiation does not depend on the psk (it is mixed
+# in last, "psk2"), so each side accepts the other's initiation and answers;
+# the response is where it fails, on whichever side initiated.
+n=5
+if setup $n 4 "$tmp/psk" "$tmp/psk2"; then
+	ip netns exec $A ping -q -c 2 -i 0.5 -W 2 10.0.$n.2 > /dev/null 2>&1
+	a_rc=$?
+	ip netns exec $B ping -q -c 2 -i 0.5 -W 2 10.0.$n.1 > /dev/null 2>&1
+	b_rc=$?
+	ohs=$(ip netns exec $A wg show wga$n latest-handshakes | awk '{ print $2 }')
+	ths=$(ip netns exec $B wg show wgb$n latest-handshakes | awk '{ print $2 }')
+	ev=$(our_events $n)
+	sed 's/^/#   trace: /' <<< "$ev" | head -8
+	kp=$(grep -c '^keypair_create.*initiator=1$' <<< "$ev")
+	rej=$(grep -c '^handshake_reject.*type=2 reason=response does not decrypt' <<< "$ev")
+	echo "# wrong psk: ping rc $a_rc/$b_rc, latest handshake ours ${ohs:-?} theirs ${ths:-?}, our keypairs $kp, responses we rejected $rej"
+	ktap_check "5 (wrong psk): no ping either way, no latest handshake on either side" \
+		[ $a_rc != 0 ] && [ $b_rc != 0 ] && [ "$ohs" = 0 ] && [ "$ths" = 0 ]
+	ktap_check "5 (wrong psk): ours rejects their response (response does not decrypt), completes no session as initiator" \
+		[ "$rej" -ge 1 ] && [ "$kp" = 0 ]
+else
+	ktap_result fail "5 (wrong psk): setup"
+	ktap_result fail "5 (wrong psk): setup"
+fi
+teardown $n
+
+echo "# handshake_interop.sh took $(($(date +%s) - t_start)) s"
+ktap_finish
