@@ -72,6 +72,48 @@ static const struct net_device_ops wgt_netdev_ops = {
 };
 
 /*
+ * The decrypt queue and one worker per CPU (chapter 4). The workqueue is
+ * per-CPU (not unbound) so that queue_work_on() runs a worker where we
+ * asked: that is how the packets are spread.
+ */
+static int wgt_crypt_init(struct wgt_device *wg)
+{
+	int cpu, ret;
+
+	ret = ptr_ring_init(&wg->decrypt_ring, WGT_MAX_QUEUED_DECRYPT, GFP_KERNEL);
+	if (ret)
+		return ret;
+	wg->crypt_workers = alloc_percpu(struct wgt_crypt_worker);
+	if (!wg->crypt_workers)
+		goto err_ring;
+	for_each_possible_cpu(cpu) {
+		per_cpu_ptr(wg->crypt_workers, cpu)->wg = wg;
+		INIT_WORK(&per_cpu_ptr(wg->crypt_workers, cpu)->work, wgt_decrypt_worker);
+	}
+	wg->crypt_wq = alloc_workqueue("wgtour-crypt-%s",
+				       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0,
+				       wg->dev->name);
+	if (!wg->crypt_wq)
+		goto err_workers;
+	return 0;
+
+err_workers:
+	free_percpu(wg->crypt_workers);
+err_ring:
+	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
+	return -ENOMEM;
+}
+
+/* Called once no packet can reach the ring and every peer is gone. */
+static void wgt_crypt_uninit(struct wgt_device *wg)
+{
+	destroy_workqueue(wg->crypt_wq);
+	free_percpu(wg->crypt_workers);
+	WARN_ON(!ptr_ring_empty(&wg->decrypt_ring));
+	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
+}
+
+/*
  * Called by unregister_netdevice once the last reference is gone: free what
  * newlink allocated and wipe the private key before the memory is reused.
  */
@@ -85,6 +127,7 @@ static void wgt_destruct(struct net_device *dev)
 	mutex_unlock(&wg->conf_lock);
 	/* Peers' work items may still be running: wait, then free. */
 	destroy_workqueue(wg->handshake_wq);
+	wgt_crypt_uninit(wg);
 	skb_queue_purge(&wg->handshake_queue);
 	wgt_ratelimiter_uninit(&wg->ratelimiter);
 	free_percpu(dev->tstats);
@@ -148,12 +191,14 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	if (!dev->tstats)
 		return -ENOMEM;
 	/* Handshakes take milliseconds of CPU each: keep them off the data path. */
+	ret = -ENOMEM;
 	wg->handshake_wq = alloc_workqueue("wgtour-handshake-%s",
 					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0, dev->name);
-	if (!wg->handshake_wq) {
-		ret = -ENOMEM;
+	if (!wg->handshake_wq)
 		goto err_stats;
-	}
+	ret = wgt_crypt_init(wg);
+	if (ret < 0)
+		goto err_handshake_wq;
 	wgt_ratelimiter_init(&wg->ratelimiter);
 
 	ret = register_netdevice(dev);
@@ -171,6 +216,8 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 
 err_ratelimiter:
 	wgt_ratelimiter_uninit(&wg->ratelimiter);
+	wgt_crypt_uninit(wg);
+err_handshake_wq:
 	destroy_workqueue(wg->handshake_wq);
 err_stats:
 	free_percpu(dev->tstats);

@@ -8,6 +8,7 @@
 
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
 #include <net/sock.h>
 
 #include "allowedips.h"
@@ -16,6 +17,16 @@
 #include "noise.h"
 #include "peerlookup.h"
 #include "ratelimiter.h"
+
+/**
+ * struct wgt_crypt_worker - one CPU's decrypt worker (chapter 4)
+ * @work: queued on that CPU whenever a packet is added to the queue
+ * @wg: the device whose decrypt queue it drains
+ */
+struct wgt_crypt_worker {
+	struct work_struct work;
+	struct wgt_device *wg;
+};
 
 /**
  * struct wgt_device - one WireGuard interface
@@ -36,6 +47,11 @@
  * @handshake_work: the worker that drains @handshake_queue
  * @last_under_load_ns: boottime the queue was last found long; for a
  *	second after that we still count as under load
+ * @decrypt_ring: data messages waiting to be decrypted, from every peer;
+ *	many producers (softirqs), many consumers (the workers) (chapter 4)
+ * @crypt_wq: the per-CPU decrypt workers run here
+ * @crypt_workers: one worker per possible CPU
+ * @decrypt_cpu: the CPU the last packet was given to (round robin)
  * @listen_port: configured port (0: let the kernel choose when opening)
  * @bound_port: the port the open sockets actually use, what "wg" shows
  * @fwmark: mark put on outgoing UDP packets, for policy routing
@@ -61,6 +77,10 @@ struct wgt_device {
 	struct sk_buff_head handshake_queue;
 	struct work_struct handshake_work;
 	atomic64_t last_under_load_ns;
+	struct ptr_ring decrypt_ring;
+	struct workqueue_struct *crypt_wq;
+	struct wgt_crypt_worker __percpu *crypt_workers;
+	int decrypt_cpu;
 	u16 listen_port;
 	u32 fwmark;
 	struct list_head peer_list;

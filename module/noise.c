@@ -630,7 +630,11 @@ struct wgt_keypair *wgt_keypairs_current(struct wgt_keypairs *keypairs)
 	return keypair;
 }
 
-/* Put @new into @slot and drop what was there. Caller holds keypairs->lock. */
+/*
+ * Put @new into @slot and drop what was there. The dropped keypair leaves
+ * the index table at once, so no new message finds it; packets already
+ * holding it finish with it. Caller holds keypairs->lock.
+ */
 static void wgt_keypairs_set(struct wgt_keypairs *keypairs,
 			     struct wgt_keypair __rcu **slot,
 			     struct wgt_keypair *new)
@@ -639,6 +643,8 @@ static void wgt_keypairs_set(struct wgt_keypairs *keypairs,
 
 	old = rcu_dereference_protected(*slot, lockdep_is_held(&keypairs->lock));
 	rcu_assign_pointer(*slot, new);
+	if (old && old != new)
+		wgt_index_table_remove(&old->entry.peer->wg->index_table, &old->entry);
 	wgt_keypair_put(old);
 }
 

@@ -14,31 +14,12 @@
 #include "device.h"
 #include "peer.h"
 #include "peerlookup.h"
+#include "receive.h"
 #include "send.h"
 #include "timers.h"
 #include "trace.h"
 
 static struct kmem_cache *wgt_peer_cache;
-
-/*
- * The peer's NAPI poll: hand queued packets to the stack, at most @budget
- * of them. Reception (chapter 4) is what fills @rx_queue, after decryption
- * and in order; this function is where ordering ends and GRO begins.
- */
-static int wgt_peer_poll(struct napi_struct *napi, int budget)
-{
-	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
-	struct sk_buff *skb;
-	int done = 0;
-
-	while (done < budget && (skb = skb_dequeue(&peer->rx_queue))) {
-		napi_gro_receive(napi, skb);
-		done++;
-	}
-	if (done < budget)
-		napi_complete_done(napi, done);
-	return done;
-}
 
 /**
  * wgt_peer_create() - add a peer to @wg
@@ -75,7 +56,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	skb_queue_head_init(&peer->rx_queue);
 	skb_queue_head_init(&peer->staged_queue);
 	skb_queue_head_init(&peer->tx_queue);
-	netif_napi_add(wg->dev, &peer->napi, wgt_peer_poll);
+	netif_napi_add(wg->dev, &peer->napi, wgt_receive_poll);
 	napi_enable(&peer->napi);
 	trace_peer_napi_add(wg->dev, peer->public_key, &peer->napi);
 	atomic_inc(&wgt_live.peers);
@@ -102,6 +83,12 @@ static void wgt_peer_release(struct kref *refcount)
 {
 	struct wgt_peer *peer = container_of(refcount, struct wgt_peer, refcount);
 
+	/*
+	 * A handshake worker that raced with removal may have staged a
+	 * keepalive after the purge: nothing can send it now.
+	 */
+	skb_queue_purge(&peer->staged_queue);
+	skb_queue_purge(&peer->tx_queue);
 	/* Lock-free readers may still be looking at it: wait them out. */
 	call_rcu(&peer->rcu, wgt_peer_free_rcu);
 }
@@ -139,11 +126,15 @@ static void wgt_peer_unlink(struct wgt_peer *peer)
 	wgt_pubkey_table_remove(&wg->pubkey_table, peer);
 	list_del_init(&peer->peer_list);
 	wg->num_peers--;
+	/* Out of the index table too: arriving messages no longer find it. */
+	wgt_handshake_clear(&peer->handshake);
+	wgt_keypairs_clear(&peer->keypairs);
 }
 
 /*
- * Second half, after a grace period: no packet path can still be arming
- * a timer or scheduling NAPI for the peer. Stop all of it, drop what was
+ * Second half, after a grace period: no packet path can still find the
+ * peer. Wait for the decrypt workers to finish what they hold of its
+ * packets (they schedule its NAPI), then stop everything, drop what was
  * queued and the device's reference.
  */
 static void wgt_peer_finish_removal(struct wgt_peer *peer)
@@ -159,11 +150,9 @@ static void wgt_peer_finish_removal(struct wgt_peer *peer)
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
-	skb_queue_purge(&peer->rx_queue);
+	wgt_receive_purge(peer);
 	skb_queue_purge(&peer->staged_queue);
 	skb_queue_purge(&peer->tx_queue);
-	wgt_handshake_clear(&peer->handshake);
-	wgt_keypairs_clear(&peer->keypairs);
 	trace_peer_remove(wg->dev, peer->public_key, wg->num_peers);
 	wgt_peer_put(peer);
 }
@@ -179,6 +168,7 @@ void wgt_peer_remove(struct wgt_peer *peer)
 	lockdep_assert_held(&peer->wg->conf_lock);
 	wgt_peer_unlink(peer);
 	synchronize_net();
+	flush_workqueue(peer->wg->crypt_wq);
 	wgt_peer_finish_removal(peer);
 }
 
@@ -197,7 +187,10 @@ void wgt_peer_remove_all(struct wgt_device *wg)
 		wgt_peer_unlink(peer);
 		list_add_tail(&peer->peer_list, &dead);
 	}
+	if (list_empty(&dead))
+		return;
 	synchronize_net();
+	flush_workqueue(wg->crypt_wq);
 	list_for_each_entry_safe(peer, tmp, &dead, peer_list) {
 		list_del_init(&peer->peer_list);
 		wgt_peer_finish_removal(peer);

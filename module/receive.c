@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Chapter 3 and 4: what happens to a datagram that arrives on our port.
- * It is checked and classified at once, in the softirq that delivered it:
- * handshake messages go to a queue that one worker drains (a flood of
- * them cannot starve anything else); data messages are decrypted, checked
- * against replays and the peer's allowed IPs, and handed to the peer's
- * NAPI instance, which passes them to the stack.
+ * Chapters 3 and 4: what happens to a datagram that arrives on our port.
+ * It is checked and classified at once, in the softirq that delivered it.
+ * Handshake messages go to a queue that one worker drains, so a flood of
+ * them cannot starve anything else. A data message is put in two queues:
+ * its peer's, in arrival order, and the device's decrypt queue, which
+ * workers on every CPU drain in parallel. When a packet is decrypted, the
+ * peer's NAPI instance is scheduled; its poll takes packets from the
+ * front of the peer's queue only, so they reach the stack in the order
+ * they came, checks their counter against replays and their source
+ * against the peer's allowed IPs, and hands them to GRO.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/ptr_ring.h>
 #include <linux/scatterlist.h>
 #include <linux/udp.h>
 #include <net/ip_tunnels.h>
+#include <net/ipv6.h>
 
 #include "device.h"
 #include "noise.h"
@@ -191,6 +197,52 @@ void wgt_receive_handshake_work(struct work_struct *work)
 	}
 }
 
+/*
+ * What a data message carries along while it waits: the keypair that will
+ * decrypt it (a reference, and with it one on the peer), its counter, and
+ * where decryption stands. It travels in skb->cb.
+ */
+enum wgt_rx_state {
+	WGT_RX_PENDING,
+	WGT_RX_DECRYPTED,
+	WGT_RX_FAILED,
+};
+
+struct wgt_rx_cb {
+	struct wgt_keypair *keypair;
+	u64 counter;
+	int state;
+};
+
+static struct wgt_rx_cb *wgt_rx_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct wgt_rx_cb) > sizeof(skb->cb));
+	return (struct wgt_rx_cb *)skb->cb;
+}
+
+/*
+ * The inner packet's addresses, for the tracepoints only. Read from
+ * skb->data: until NAPI takes over, the network header is still the
+ * outer one (the endpoint is learnt from it).
+ */
+static void wgt_inner_addrs(struct sk_buff *skb, struct wgt_trace_addrs *addrs)
+{
+	const struct iphdr *ip4 = (const void *)skb->data;
+	const struct ipv6hdr *ip6 = (const void *)skb->data;
+
+	memset(addrs, 0, sizeof(*addrs));
+	if (skb_headlen(skb) >= sizeof(*ip4) && ip4->version == 4) {
+		addrs->family = AF_INET;
+		/* IPv4-mapped IPv6: ::ffff:a.b.c.d */
+		ipv6_addr_set_v4mapped(ip4->saddr, (struct in6_addr *)addrs->saddr);
+		ipv6_addr_set_v4mapped(ip4->daddr, (struct in6_addr *)addrs->daddr);
+	} else if (skb_headlen(skb) >= sizeof(*ip6) && ip6->version == 6) {
+		addrs->family = AF_INET6;
+		memcpy(addrs->saddr, &ip6->saddr, 16);
+		memcpy(addrs->daddr, &ip6->daddr, 16);
+	}
+}
+
 /* Decrypt a data message in place; on success skb->data is the plaintext. */
 static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 			    u64 counter)
@@ -200,6 +252,10 @@ static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 	struct sk_buff *trailer;
 	int num_frags;
 
+	/* A session past its age may not be used even to receive. */
+	if (ktime_get_boottime_ns() - keypair->birthdate_ns >
+	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME))
+		return false;
 	num_frags = skb_cow_data(skb, 0, &trailer);
 	if (num_frags < 0 || num_frags > ARRAY_SIZE(sg))
 		return false;
@@ -211,6 +267,54 @@ static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 		return false;
 	skb_pull(skb, sizeof(struct wgt_msg_data));
 	return !pskb_trim(skb, len - WGT_AUTHTAG_LEN);
+}
+
+/**
+ * wgt_decrypt_worker() - drain the device's decrypt queue on this CPU
+ * @work: this CPU's worker (chapter 4, "Decryption in parallel")
+ *
+ * Any CPU's worker may take any packet; order is restored later by the
+ * peer's queue, which NAPI reads from the front only.
+ */
+void wgt_decrypt_worker(struct work_struct *work)
+{
+	struct wgt_crypt_worker *worker = container_of(work, struct wgt_crypt_worker,
+						       work);
+	struct wgt_device *wg = worker->wg;
+	struct wgt_trace_addrs inner;
+	union wgt_endpoint from;
+	struct wgt_rx_cb *cb;
+	struct wgt_peer *peer;
+	struct sk_buff *skb;
+	bool ok;
+
+	while ((skb = ptr_ring_consume_bh(&wg->decrypt_ring))) {
+		cb = wgt_rx_cb(skb);
+		peer = cb->keypair->entry.peer;
+		ok = wgt_decrypt_skb(skb, cb->keypair, cb->counter);
+		if (trace_rx_decrypt_enabled()) {
+			wgt_inner_addrs(skb, &inner);
+			wgt_socket_endpoint_of(skb, &from);
+			trace_rx_decrypt(skb, ok, cb->counter, &inner, &from.addr);
+		}
+		/* Publish the result; NAPI reads the state with acquire. */
+		smp_store_release(&cb->state, ok ? WGT_RX_DECRYPTED : WGT_RX_FAILED);
+		trace_rx_napi_schedule(skb, &peer->napi);
+		local_bh_disable();
+		napi_schedule(&peer->napi);
+		local_bh_enable();
+		cond_resched();
+	}
+}
+
+/* Done with a packet from the peer's queue: drop what it held. */
+static void wgt_rx_release(struct sk_buff *skb)
+{
+	struct wgt_keypair *keypair = wgt_rx_cb(skb)->keypair;
+	struct wgt_peer *peer = keypair->entry.peer;
+
+	wgt_keypair_put(keypair);
+	wgt_peer_put(peer);
 }
 
 /*
@@ -250,48 +354,40 @@ static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
 	return owner == peer ? NULL : "source not allowed for peer";
 }
 
-/* A data message, in softirq context. Consumes @skb. */
-static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
+/*
+ * A decrypted packet, in order, in NAPI context: the checks that need
+ * order or the peer's state (replay, allowed IPs, roaming, timers), then
+ * GRO. Consumes @skb.
+ */
+static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 {
-	struct wgt_msg_data *msg = (void *)skb->data;
-	struct wgt_index_entry *entry;
-	struct wgt_keypair *keypair;
+	struct wgt_rx_cb *cb = wgt_rx_cb(skb);
+	struct wgt_keypair *keypair = cb->keypair;
+	struct wgt_device *wg = peer->wg;
+	struct wgt_trace_addrs inner;
 	union wgt_endpoint from;
-	struct wgt_peer *peer;
+	unsigned int len;
 	const char *why;
-	unsigned int len = skb->len;
-	u64 counter;
+	bool fresh;
+	int ret;
 
-	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
-				       WGT_INDEX_KEYPAIR, &peer);
-	if (!entry) {
-		wgt_rx_drop(wg, skb, "unknown receiver index");
+	if (cb->state != WGT_RX_DECRYPTED) {
+		wgt_rx_drop(wg, skb, "decryption failed");
 		return;
 	}
-	keypair = wgt_keypair_get(container_of(entry, struct wgt_keypair, entry));
-	if (!keypair) {
-		wgt_rx_drop(wg, skb, "keypair gone");
-		goto out_peer;
-	}
-	if (ktime_get_boottime_ns() - keypair->birthdate_ns >
-	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME)) {
-		wgt_rx_drop(wg, skb, "keypair expired");
-		goto out;
-	}
-	counter = le64_to_cpu(msg->counter);
-	wgt_socket_endpoint_of(skb, &from);
-	if (!wgt_decrypt_skb(skb, keypair, counter)) {
-		wgt_rx_drop(wg, skb, "decryption failed");
-		goto out;
-	}
-	if (!wgt_replay_check(&keypair->replay, counter)) {
+	fresh = wgt_replay_check(&keypair->replay, cb->counter);
+	trace_rx_replay_check(skb, cb->counter, fresh);
+	if (!fresh) {
 		wgt_rx_drop(wg, skb, "replayed counter");
-		goto out;
+		return;
 	}
 
-	/* Authentic from here on. */
+	/* Authentic and new from here on: the sender is where the peer is. */
+	wgt_socket_endpoint_of(skb, &from);
 	wgt_peer_set_endpoint(peer, &from.addr);
-	atomic64_add(len, &peer->rx_bytes);
+	skb_reset_network_header(skb);
+	atomic64_add(skb->len + sizeof(struct wgt_msg_data) + WGT_AUTHTAG_LEN,
+		     &peer->rx_bytes);
 	if (wgt_keypairs_received_with(&peer->keypairs, keypair)) {
 		/* Responder: the initiator has the keys too; we are done. */
 		wgt_timers_handshake_complete(peer);
@@ -301,16 +397,15 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	wgt_timers_any_authenticated_packet_traversal(peer);
 
 	if (skb->len == 0) {
-		trace_rx_keepalive(wg->dev, peer->public_key, counter);
+		trace_rx_keepalive(wg->dev, peer->public_key, cb->counter);
 		consume_skb(skb);
-		goto out;
+		return;
 	}
 	wgt_timers_data_received(peer);
-	skb_reset_network_header(skb);
 	why = wgt_check_inner(peer, skb);
 	if (why) {
 		wgt_rx_drop(wg, skb, why);
-		goto out;
+		return;
 	}
 	/* The outer world's state (route, marks, conntrack) does not apply. */
 	skb_scrub_packet(skb, true);
@@ -318,17 +413,127 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	skb->pkt_type = PACKET_HOST;
-	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
-		wgt_rx_drop(wg, skb, "napi queue full");
-		goto out;
+	len = skb->len;
+	if (trace_rx_deliver_enabled())
+		wgt_inner_addrs(skb, &inner);
+	dev_sw_netstats_rx_add(wg->dev, len);
+	ret = napi_gro_receive(&peer->napi, skb);
+	trace_rx_deliver(wg->dev, skb, ret, len, &inner);
+}
+
+/**
+ * wgt_receive_poll() - a peer's NAPI poll: deliver its packets in the
+ * order they arrived, as far as they are decrypted
+ * @napi: the peer's NAPI instance
+ * @budget: how many packets we may handle now
+ *
+ * Return: how many we handled.
+ */
+int wgt_receive_poll(struct napi_struct *napi, int budget)
+{
+	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
+	struct sk_buff_head *queue = &peer->rx_queue;
+	struct wgt_keypair *keypair;
+	struct sk_buff *skb;
+	unsigned long flags;
+	int done = 0;
+	bool complete;
+
+	trace_rx_napi_poll_begin(napi, budget, skb_queue_len(queue));
+	while (done < budget) {
+		spin_lock_irqsave(&queue->lock, flags);
+		skb = skb_peek(queue);
+		/* The oldest is still being decrypted: the rest must wait. */
+		if (!skb || smp_load_acquire(&wgt_rx_cb(skb)->state) == WGT_RX_PENDING) {
+			spin_unlock_irqrestore(&queue->lock, flags);
+			break;
+		}
+		__skb_unlink(skb, queue);
+		spin_unlock_irqrestore(&queue->lock, flags);
+		done++;
+		/* The skb may be gone after wgt_rx_finish(): keep what it held. */
+		keypair = wgt_rx_cb(skb)->keypair;
+		wgt_rx_finish(peer, skb);
+		wgt_keypair_put(keypair);
+		wgt_peer_put(peer);
 	}
-	dev_sw_netstats_rx_add(wg->dev, skb->len);
+	complete = done < budget && napi_complete_done(napi, done);
+	trace_rx_napi_poll_end(napi, done, complete);
+	return done;
+}
+
+/**
+ * wgt_receive_purge() - drop a removed peer's queued packets and what
+ * they hold; the decrypt workers are done with them (flushed before)
+ * @peer: the peer
+ */
+void wgt_receive_purge(struct wgt_peer *peer)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&peer->rx_queue))) {
+		wgt_rx_release(skb);
+		kfree_skb(skb);
+	}
+}
+
+/* Pick the next online CPU, round robin, to decrypt a packet. */
+static int wgt_next_cpu(struct wgt_device *wg)
+{
+	int cpu = cpumask_next(READ_ONCE(wg->decrypt_cpu), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(wg->decrypt_cpu, cpu);
+	return cpu;
+}
+
+/* A data message, in softirq context: queue it twice. Consumes @skb. */
+static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
+{
+	struct wgt_msg_data *msg = (void *)skb->data;
+	struct wgt_index_entry *entry;
+	struct wgt_keypair *keypair;
+	struct wgt_rx_cb *cb;
+	struct wgt_peer *peer;
+	int cpu;
+
+	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
+				       WGT_INDEX_KEYPAIR, &peer);
+	if (!entry) {
+		wgt_rx_drop(wg, skb, "unknown receiver index");
+		return;
+	}
+	keypair = wgt_keypair_get(container_of(entry, struct wgt_keypair, entry));
+	if (!keypair) {
+		wgt_peer_put(peer);
+		wgt_rx_drop(wg, skb, "keypair gone");
+		return;
+	}
+	cb = wgt_rx_cb(skb);
+	cb->keypair = keypair;	/* with its reference and the peer's */
+	cb->counter = le64_to_cpu(msg->counter);
+	cb->state = WGT_RX_PENDING;
+
+	/*
+	 * Into the peer's queue first, which fixes the order NAPI delivers
+	 * in; then into the device's decrypt queue, which any CPU drains.
+	 */
+	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
+		wgt_rx_release(skb);
+		wgt_rx_drop(wg, skb, "peer queue full");
+		return;
+	}
 	skb_queue_tail(&peer->rx_queue, skb);
-	napi_schedule(&peer->napi);
-out:
-	wgt_keypair_put(keypair);
-out_peer:
-	wgt_peer_put(peer);
+	if (ptr_ring_produce_bh(&wg->decrypt_ring, skb)) {
+		skb_unlink(skb, &peer->rx_queue);
+		wgt_rx_release(skb);
+		wgt_rx_drop(wg, skb, "decrypt queue full");
+		return;
+	}
+	cpu = wgt_next_cpu(wg);
+	trace_rx_data_enqueue(skb, le32_to_cpu(msg->receiver_index), cb->counter, cpu);
+	queue_work_on(cpu, wg->crypt_wq, &per_cpu_ptr(wg->crypt_workers, cpu)->work);
 }
 
 /**
@@ -338,8 +543,15 @@ out_peer:
  */
 void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 {
-	u32 type = wgt_classify(skb);
+	union wgt_endpoint from;
+	u32 type;
 
+	if (trace_rx_udp_enabled()) {
+		wgt_socket_endpoint_of(skb, &from);
+		trace_rx_udp(wg->dev, skb, &from.addr);
+	}
+	type = wgt_classify(skb);
+	trace_rx_classify(skb, type);
 	switch (type) {
 	case WGT_MSG_INITIATION:
 	case WGT_MSG_RESPONSE:
@@ -349,6 +561,7 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 			return;
 		}
 		skb_queue_tail(&wg->handshake_queue, skb);
+		trace_rx_handshake_enqueue(skb, skb_queue_len(&wg->handshake_queue));
 		queue_work(wg->handshake_wq, &wg->handshake_work);
 		return;
 	case WGT_MSG_DATA:

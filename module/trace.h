@@ -8,6 +8,17 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM wgtour
 
+/* Read once, unlike the events below: the inner addresses of a packet. */
+#ifndef _WGTOUR_TRACE_TYPES_H
+#define _WGTOUR_TRACE_TYPES_H
+#include <linux/types.h>
+struct wgt_trace_addrs {
+	u8 family;		/* AF_INET or AF_INET6 of the inner packet, or 0 */
+	u8 saddr[16];
+	u8 daddr[16];
+};
+#endif
+
 #if !defined(_WGTOUR_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _WGTOUR_TRACE_H
 
@@ -413,25 +424,6 @@ TRACE_EVENT(socket_send,
 		  4, __entry->key, __entry->to, __entry->len, __entry->err)
 );
 
-/* A received packet was dropped, and why. */
-TRACE_EVENT(rx_drop,
-	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
-		 const char *reason),
-	TP_ARGS(dev, skb, reason),
-	TP_STRUCT__entry(
-		__string(name, dev->name)
-		__field(const void *, skbaddr)
-		__string(reason, reason)
-	),
-	TP_fast_assign(
-		__assign_str(name, dev->name);
-		__entry->skbaddr = skb;
-		__assign_str(reason, reason);
-	),
-	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
-		  __entry->skbaddr, __get_str(reason))
-);
-
 /* A packet to send was dropped, and why. */
 TRACE_EVENT(tx_drop,
 	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
@@ -467,6 +459,233 @@ TRACE_EVENT(rx_keepalive,
 	),
 	TP_printk("dev=%s peer=%*phN... counter=%llu", __get_str(name), 4,
 		  __entry->key, __entry->counter)
+);
+
+/*
+ * Chapter 4, reception. Every event of a packet's path carries skbaddr,
+ * the name the kernel's own net: and skb: events use, so one packet can
+ * be followed across ours and theirs. From decryption on, events also
+ * carry the inner packet's addresses (IPv4 as IPv4-mapped IPv6, so one
+ * field fits both) and the outer endpoint it came from.
+ */
+/* The datagram as UDP handed it to us: length and who sent it. */
+TRACE_EVENT(rx_udp,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const struct sockaddr *from),
+	TP_ARGS(dev, skb, from),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(const void *, skbaddr)
+		__field(u32, len)
+		__array(u8, from, sizeof(struct sockaddr_in6))
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->skbaddr = skb;
+		__entry->len = skb->len;
+		memcpy(__entry->from, from, sizeof(struct sockaddr_in6));
+	),
+	TP_printk("dev=%s skbaddr=%p len=%u from=%pISpc", __get_str(name),
+		  __entry->skbaddr, __entry->len, __entry->from)
+);
+
+/* What kind of message it is: 1-4, or 0 for malformed. */
+TRACE_EVENT(rx_classify,
+	TP_PROTO(const struct sk_buff *skb, u32 type),
+	TP_ARGS(skb, type),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u32, type)
+		__field(u32, len)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->type = type;
+		__entry->len = skb->len;
+	),
+	TP_printk("skbaddr=%p type=%u len=%u", __entry->skbaddr, __entry->type,
+		  __entry->len)
+);
+
+/* A handshake message joins the device's handshake queue. */
+TRACE_EVENT(rx_handshake_enqueue,
+	TP_PROTO(const struct sk_buff *skb, u32 queue_len),
+	TP_ARGS(skb, queue_len),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u32, queue_len)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->queue_len = queue_len;
+	),
+	TP_printk("skbaddr=%p queue_len=%u", __entry->skbaddr, __entry->queue_len)
+);
+
+/* A data message joins the decrypt queue; "cpu" will decrypt it. */
+TRACE_EVENT(rx_data_enqueue,
+	TP_PROTO(const struct sk_buff *skb, u32 index, u64 counter, int cpu),
+	TP_ARGS(skb, index, counter, cpu),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u32, index)
+		__field(u64, counter)
+		__field(int, cpu)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->index = index;
+		__entry->counter = counter;
+		__entry->cpu = cpu;
+	),
+	TP_printk("skbaddr=%p index=%08x counter=%llu cpu=%d", __entry->skbaddr,
+		  __entry->index, __entry->counter, __entry->cpu)
+);
+
+/* Decrypted (ok=1) or not; the inner addresses when it worked. */
+TRACE_EVENT(rx_decrypt,
+	TP_PROTO(const struct sk_buff *skb, bool ok, u64 counter,
+		 const struct wgt_trace_addrs *inner, const struct sockaddr *from),
+	TP_ARGS(skb, ok, counter, inner, from),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(bool, ok)
+		__field(u64, counter)
+		__field(u32, len)
+		__field(u8, family)
+		__array(u8, saddr, 16)
+		__array(u8, daddr, 16)
+		__array(u8, from, sizeof(struct sockaddr_in6))
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->ok = ok;
+		__entry->counter = counter;
+		__entry->len = skb->len;
+		__entry->family = inner->family;
+		memcpy(__entry->saddr, inner->saddr, 16);
+		memcpy(__entry->daddr, inner->daddr, 16);
+		memcpy(__entry->from, from, sizeof(struct sockaddr_in6));
+	),
+	TP_printk("skbaddr=%p ok=%d counter=%llu len=%u inner %pI6c -> %pI6c from=%pISpc",
+		  __entry->skbaddr, __entry->ok, __entry->counter, __entry->len,
+		  __entry->saddr, __entry->daddr, __entry->from)
+);
+
+/* The peer's NAPI instance is asked to poll (the packet is ready). */
+TRACE_EVENT(rx_napi_schedule,
+	TP_PROTO(const struct sk_buff *skb, const struct napi_struct *napi),
+	TP_ARGS(skb, napi),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(const void *, napiaddr)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->napiaddr = napi;
+	),
+	TP_printk("skbaddr=%p napi=%p", __entry->skbaddr, __entry->napiaddr)
+);
+
+/* A poll starts: napiaddr matches napi:napi_poll. */
+TRACE_EVENT(rx_napi_poll_begin,
+	TP_PROTO(const struct napi_struct *napi, int budget, u32 queued),
+	TP_ARGS(napi, budget, queued),
+	TP_STRUCT__entry(
+		__field(const void *, napiaddr)
+		__field(int, budget)
+		__field(u32, queued)
+	),
+	TP_fast_assign(
+		__entry->napiaddr = napi;
+		__entry->budget = budget;
+		__entry->queued = queued;
+	),
+	TP_printk("napi=%p budget=%d queued=%u", __entry->napiaddr,
+		  __entry->budget, __entry->queued)
+);
+
+/* The replay window's verdict on a decrypted packet's counter. */
+TRACE_EVENT(rx_replay_check,
+	TP_PROTO(const struct sk_buff *skb, u64 counter, bool fresh),
+	TP_ARGS(skb, counter, fresh),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u64, counter)
+		__field(bool, fresh)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->counter = counter;
+		__entry->fresh = fresh;
+	),
+	TP_printk("skbaddr=%p counter=%llu fresh=%d", __entry->skbaddr,
+		  __entry->counter, __entry->fresh)
+);
+
+/* Handed to GRO (the skb may be gone already: only its address is kept). */
+TRACE_EVENT(rx_deliver,
+	TP_PROTO(const struct net_device *dev, const void *skbaddr, int gro_result,
+		 u32 len, const struct wgt_trace_addrs *inner),
+	TP_ARGS(dev, skbaddr, gro_result, len, inner),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(const void *, skbaddr)
+		__field(int, gro_result)
+		__field(u32, len)
+		__field(u8, family)
+		__array(u8, saddr, 16)
+		__array(u8, daddr, 16)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->skbaddr = skbaddr;
+		__entry->gro_result = gro_result;
+		__entry->len = len;
+		__entry->family = inner->family;
+		memcpy(__entry->saddr, inner->saddr, 16);
+		memcpy(__entry->daddr, inner->daddr, 16);
+	),
+	TP_printk("dev=%s skbaddr=%p gro_result=%d len=%u inner %pI6c -> %pI6c",
+		  __get_str(name), __entry->skbaddr, __entry->gro_result,
+		  __entry->len, __entry->saddr, __entry->daddr)
+);
+
+/* A poll ends: how much it did and whether NAPI completed. */
+TRACE_EVENT(rx_napi_poll_end,
+	TP_PROTO(const struct napi_struct *napi, int work_done, bool complete),
+	TP_ARGS(napi, work_done, complete),
+	TP_STRUCT__entry(
+		__field(const void *, napiaddr)
+		__field(int, work_done)
+		__field(bool, complete)
+	),
+	TP_fast_assign(
+		__entry->napiaddr = napi;
+		__entry->work_done = work_done;
+		__entry->complete = complete;
+	),
+	TP_printk("napi=%p work_done=%d complete=%d", __entry->napiaddr,
+		  __entry->work_done, __entry->complete)
+);
+
+/* A received packet was dropped, and why. */
+TRACE_EVENT(rx_drop,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const char *reason),
+	TP_ARGS(dev, skb, reason),
+	TP_STRUCT__entry(
+		__string(name, dev->name)
+		__field(const void *, skbaddr)
+		__string(reason, reason)
+	),
+	TP_fast_assign(
+		__assign_str(name, dev->name);
+		__entry->skbaddr = skb;
+		__assign_str(reason, reason);
+	),
+	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
+		  __entry->skbaddr, __get_str(reason))
 );
 
 #endif /* _WGTOUR_TRACE_H */
