@@ -21,8 +21,9 @@ help: ## list the targets
 setup: ## install missing Debian packages, unpack kernel tools (idempotent)
 	@scripts/setup.sh
 
-module: setup ## build module/wgtour.ko against the lab kernel's headers (W=1)
+module: setup ## build module/wgtour.ko against the lab kernel's headers (W=1), with BTF
 	@$(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module W=1 modules
+	@scripts/module-btf.sh
 
 lint: setup ## checkpatch --strict and sparse (C=2) on the module
 	@tests/host/lint.sh
