@@ -83,12 +83,18 @@ static int wgt_crypt_init(struct wgt_device *wg)
 	ret = ptr_ring_init(&wg->decrypt_ring, WGT_MAX_QUEUED_DECRYPT, GFP_KERNEL);
 	if (ret)
 		return ret;
+	ret = ptr_ring_init(&wg->encrypt_ring, WGT_MAX_QUEUED_ENCRYPT, GFP_KERNEL);
+	if (ret)
+		goto err_ring;
 	wg->crypt_workers = alloc_percpu(struct wgt_crypt_worker);
 	if (!wg->crypt_workers)
-		goto err_ring;
+		goto err_encrypt_ring;
 	for_each_possible_cpu(cpu) {
-		per_cpu_ptr(wg->crypt_workers, cpu)->wg = wg;
-		INIT_WORK(&per_cpu_ptr(wg->crypt_workers, cpu)->work, wgt_decrypt_worker);
+		struct wgt_crypt_worker *worker = per_cpu_ptr(wg->crypt_workers, cpu);
+
+		worker->wg = wg;
+		INIT_WORK(&worker->work, wgt_decrypt_worker);
+		INIT_WORK(&worker->encrypt_work, wgt_encrypt_worker);
 	}
 	wg->crypt_wq = alloc_workqueue("wgtour-crypt-%s",
 				       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0,
@@ -99,6 +105,8 @@ static int wgt_crypt_init(struct wgt_device *wg)
 
 err_workers:
 	free_percpu(wg->crypt_workers);
+err_encrypt_ring:
+	ptr_ring_cleanup(&wg->encrypt_ring, NULL);
 err_ring:
 	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
 	return -ENOMEM;
@@ -110,7 +118,9 @@ static void wgt_crypt_uninit(struct wgt_device *wg)
 	destroy_workqueue(wg->crypt_wq);
 	free_percpu(wg->crypt_workers);
 	WARN_ON(!ptr_ring_empty(&wg->decrypt_ring));
+	WARN_ON(!ptr_ring_empty(&wg->encrypt_ring));
 	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
+	ptr_ring_cleanup(&wg->encrypt_ring, NULL);
 }
 
 /*

@@ -19,12 +19,15 @@
 #include "ratelimiter.h"
 
 /**
- * struct wgt_crypt_worker - one CPU's decrypt worker (chapter 4)
- * @work: queued on that CPU whenever a packet is added to the queue
- * @wg: the device whose decrypt queue it drains
+ * struct wgt_crypt_worker - one CPU's crypto workers (chapters 4 and 5)
+ * @work: decrypts; queued on that CPU whenever a packet is added to the
+ *	decrypt queue
+ * @encrypt_work: encrypts, likewise for the encrypt queue
+ * @wg: the device whose queues they drain
  */
 struct wgt_crypt_worker {
 	struct work_struct work;
+	struct work_struct encrypt_work;
 	struct wgt_device *wg;
 };
 
@@ -49,9 +52,12 @@ struct wgt_crypt_worker {
  *	second after that we still count as under load
  * @decrypt_ring: data messages waiting to be decrypted, from every peer;
  *	many producers (softirqs), many consumers (the workers) (chapter 4)
- * @crypt_wq: the per-CPU decrypt workers run here
- * @crypt_workers: one worker per possible CPU
+ * @encrypt_ring: plaintext packets with their nonces, waiting to be
+ *	encrypted, from every peer (chapter 5)
+ * @crypt_wq: the per-CPU crypto workers run here
+ * @crypt_workers: one pair of workers per possible CPU
  * @decrypt_cpu: the CPU the last packet was given to (round robin)
+ * @encrypt_cpu: likewise for encryption
  * @listen_port: configured port (0: let the kernel choose when opening)
  * @bound_port: the port the open sockets actually use, what "wg" shows
  * @fwmark: mark put on outgoing UDP packets, for policy routing
@@ -78,9 +84,11 @@ struct wgt_device {
 	struct work_struct handshake_work;
 	atomic64_t last_under_load_ns;
 	struct ptr_ring decrypt_ring;
+	struct ptr_ring encrypt_ring;
 	struct workqueue_struct *crypt_wq;
 	struct wgt_crypt_worker __percpu *crypt_workers;
 	int decrypt_cpu;
+	int encrypt_cpu;
 	u16 listen_port;
 	u32 fwmark;
 	struct list_head peer_list;

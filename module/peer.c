@@ -56,6 +56,7 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	skb_queue_head_init(&peer->rx_queue);
 	skb_queue_head_init(&peer->staged_queue);
 	skb_queue_head_init(&peer->tx_queue);
+	spin_lock_init(&peer->tx_send_lock);
 	netif_napi_add(wg->dev, &peer->napi, wgt_receive_poll);
 	napi_enable(&peer->napi);
 	trace_peer_napi_add(wg->dev, peer->public_key, &peer->napi);
@@ -88,7 +89,6 @@ static void wgt_peer_release(struct kref *refcount)
 	 * keepalive after the purge: nothing can send it now.
 	 */
 	skb_queue_purge(&peer->staged_queue);
-	skb_queue_purge(&peer->tx_queue);
 	/* Lock-free readers may still be looking at it: wait them out. */
 	call_rcu(&peer->rcu, wgt_peer_free_rcu);
 }
@@ -151,8 +151,7 @@ static void wgt_peer_finish_removal(struct wgt_peer *peer)
 	netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
 	wgt_receive_purge(peer);
-	skb_queue_purge(&peer->staged_queue);
-	skb_queue_purge(&peer->tx_queue);
+	wgt_send_purge(peer);
 	trace_peer_remove(wg->dev, peer->public_key, wg->num_peers);
 	wgt_peer_put(peer);
 }

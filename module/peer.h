@@ -68,7 +68,9 @@ union wgt_endpoint {
  *	its poll function, in order, in softirq context (chapter 4)
  * @rx_queue: decrypted packets waiting for @napi, in arrival order
  * @staged_queue: packets to send that wait for a keypair (chapter 5)
- * @tx_queue: encrypted packets waiting to be sent, in order (chapter 5)
+ * @tx_queue: packets with their nonces, in nonce order, being encrypted
+ *	and then sent from the front (chapter 5)
+ * @tx_send_lock: one sender at a time drains @tx_queue, keeping the order
  */
 struct wgt_peer {
 	struct wgt_device *wg;
@@ -104,6 +106,7 @@ struct wgt_peer {
 	struct sk_buff_head rx_queue;
 	struct sk_buff_head staged_queue;
 	struct sk_buff_head tx_queue;
+	spinlock_t tx_send_lock; /* see above */
 };
 
 struct wgt_peer *wgt_peer_create(struct wgt_device *wg,

@@ -220,29 +220,6 @@ static struct wgt_rx_cb *wgt_rx_cb(struct sk_buff *skb)
 	return (struct wgt_rx_cb *)skb->cb;
 }
 
-/*
- * The inner packet's addresses, for the tracepoints only. Read from
- * skb->data: until NAPI takes over, the network header is still the
- * outer one (the endpoint is learnt from it).
- */
-static void wgt_inner_addrs(struct sk_buff *skb, struct wgt_trace_addrs *addrs)
-{
-	const struct iphdr *ip4 = (const void *)skb->data;
-	const struct ipv6hdr *ip6 = (const void *)skb->data;
-
-	memset(addrs, 0, sizeof(*addrs));
-	if (skb_headlen(skb) >= sizeof(*ip4) && ip4->version == 4) {
-		addrs->family = AF_INET;
-		/* IPv4-mapped IPv6: ::ffff:a.b.c.d */
-		ipv6_addr_set_v4mapped(ip4->saddr, (struct in6_addr *)addrs->saddr);
-		ipv6_addr_set_v4mapped(ip4->daddr, (struct in6_addr *)addrs->daddr);
-	} else if (skb_headlen(skb) >= sizeof(*ip6) && ip6->version == 6) {
-		addrs->family = AF_INET6;
-		memcpy(addrs->saddr, &ip6->saddr, 16);
-		memcpy(addrs->daddr, &ip6->daddr, 16);
-	}
-}
-
 /* Decrypt a data message in place; on success skb->data is the plaintext. */
 static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 			    u64 counter)
@@ -293,7 +270,7 @@ void wgt_decrypt_worker(struct work_struct *work)
 		peer = cb->keypair->entry.peer;
 		ok = wgt_decrypt_skb(skb, cb->keypair, cb->counter);
 		if (trace_rx_decrypt_enabled()) {
-			wgt_inner_addrs(skb, &inner);
+			wgt_trace_addrs_of(skb, &inner);
 			wgt_socket_endpoint_of(skb, &from);
 			trace_rx_decrypt(skb, ok, cb->counter, &inner, &from.addr);
 		}
@@ -415,7 +392,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	skb->pkt_type = PACKET_HOST;
 	len = skb->len;
 	if (trace_rx_deliver_enabled())
-		wgt_inner_addrs(skb, &inner);
+		wgt_trace_addrs_of(skb, &inner);
 	dev_sw_netstats_rx_add(wg->dev, len);
 	ret = napi_gro_receive(&peer->napi, skb);
 	trace_rx_deliver(wg->dev, skb, ret, len, &inner);
@@ -443,7 +420,10 @@ int wgt_receive_poll(struct napi_struct *napi, int budget)
 	while (done < budget) {
 		spin_lock_irqsave(&queue->lock, flags);
 		skb = skb_peek(queue);
-		/* The oldest is still being decrypted: the rest must wait. */
+		/*
+		 * The oldest is still being decrypted: the rest must wait. The
+		 * acquire pairs with the worker's release of the state.
+		 */
 		if (!skb || smp_load_acquire(&wgt_rx_cb(skb)->state) == WGT_RX_PENDING) {
 			spin_unlock_irqrestore(&queue->lock, flags);
 			break;

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Chapter 3 sends handshake messages from here; chapter 5 adds data. A
- * data message is built in place in the skb that carried the plaintext:
- * a 16-byte header pushed in front, padding and room for the tag put
- * behind, and ChaCha20-Poly1305 run over the scatterlist of the middle.
+ * Chapter 3 sends handshake messages from here; chapter 5 adds data. The
+ * data path mirrors reception: a packet from the stack is routed to its
+ * peer, cut into MTU-sized segments if it is a GSO packet, and staged.
+ * When the peer has a session, each staged packet gets its nonce and goes
+ * into two queues: its peer's transmit queue, in nonce order, and the
+ * device-wide encrypt queue, which workers on every CPU drain. A worker
+ * encrypts in place — a 16-byte header pushed in front, padding and room
+ * for the tag put behind, ChaCha20-Poly1305 over the scatterlist of the
+ * middle — and then sends whatever is ready at the front of the peer's
+ * queue, so datagrams leave in the order of their nonces.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/ptr_ring.h>
 #include <linux/scatterlist.h>
 #include <net/icmp.h>
 #include <net/ip.h>
@@ -60,10 +67,14 @@ void wgt_send_initiation_work(struct work_struct *work)
 	wgt_cookie_add_macs(&peer->cookie, &msg, sizeof(msg));
 	wgt_timers_any_authenticated_packet_traversal(peer);
 	wgt_timers_any_authenticated_packet_sent(peer);
+	/*
+	 * Arm the retry before sending: a response that comes back at once
+	 * must find the timer armed, or completing cannot cancel it.
+	 */
+	wgt_timers_handshake_initiated(peer);
 	ret = wgt_socket_send_buffer(peer, &msg, sizeof(msg));
 	trace_handshake_send(peer->wg->dev, peer->public_key, WGT_MSG_INITIATION,
 			     le32_to_cpu(msg.sender_index), ret);
-	wgt_timers_handshake_initiated(peer);
 out:
 	memzero_explicit(&msg, sizeof(msg));
 	wgt_peer_put(peer);
@@ -132,9 +143,19 @@ static bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 		atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES);
 }
 
-/* What transmission remembers about a packet while it waits. */
+/* What transmission remembers about a packet while it waits (skb->cb). */
+enum wgt_tx_state {
+	WGT_TX_PENDING,
+	WGT_TX_ENCRYPTED,
+	WGT_TX_FAILED,
+};
+
 struct wgt_tx_cb {
+	struct wgt_keypair *keypair;	/* a reference, and one on the peer */
+	u64 nonce;
 	unsigned int mtu;
+	unsigned int plain_len;		/* 0 for a keepalive */
+	int state;
 };
 
 static struct wgt_tx_cb *wgt_tx_cb(struct sk_buff *skb)
@@ -182,18 +203,164 @@ static bool wgt_encrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 						   keypair->sending_key);
 }
 
+/* Done with a packet of the peer's transmit queue: drop what it held. */
+static void wgt_tx_release(struct wgt_keypair *keypair)
+{
+	struct wgt_peer *peer = keypair->entry.peer;
+
+	wgt_keypair_put(keypair);
+	wgt_peer_put(peer);
+}
+
+/*
+ * Send what is encrypted at the front of the peer's queue, in order. One
+ * sender at a time (tx_send_lock), or two workers could interleave.
+ */
+static void wgt_send_ordered(struct wgt_peer *peer)
+{
+	struct sk_buff_head *queue = &peer->tx_queue;
+	struct wgt_keypair *keypair;
+	struct wgt_tx_cb *cb;
+	struct sk_buff *skb;
+	unsigned long flags;
+	unsigned int len;
+	int state;
+
+	spin_lock_bh(&peer->tx_send_lock);
+	for (;;) {
+		spin_lock_irqsave(&queue->lock, flags);
+		skb = skb_peek(queue);
+		/* Pairs with the worker's release: the ciphertext is complete. */
+		if (!skb || smp_load_acquire(&wgt_tx_cb(skb)->state) == WGT_TX_PENDING) {
+			spin_unlock_irqrestore(&queue->lock, flags);
+			break;
+		}
+		__skb_unlink(skb, queue);
+		spin_unlock_irqrestore(&queue->lock, flags);
+
+		cb = wgt_tx_cb(skb);
+		keypair = cb->keypair;
+		state = cb->state;
+		len = cb->plain_len;
+		if (state != WGT_TX_ENCRYPTED) {
+			trace_tx_drop(peer->wg->dev, skb, "encryption failed");
+			DEV_STATS_INC(peer->wg->dev, tx_errors);
+			kfree_skb(skb);
+		} else {
+			wgt_timers_any_authenticated_packet_traversal(peer);
+			wgt_timers_any_authenticated_packet_sent(peer);
+			if (len)
+				wgt_timers_data_sent(peer);
+			if (wgt_socket_send_skb(peer, skb) == 0 && len)
+				dev_sw_netstats_tx_add(peer->wg->dev, 1, len);
+		}
+		wgt_tx_release(keypair);
+	}
+	spin_unlock_bh(&peer->tx_send_lock);
+}
+
 /**
- * wgt_send_staged() - encrypt and send what waits in the peer's staged
- * queue, or start a handshake when there is no usable session
+ * wgt_encrypt_worker() - drain the device's encrypt queue on this CPU
+ * @work: this CPU's encrypt work (chapter 5, "Encryption in parallel")
+ */
+void wgt_encrypt_worker(struct work_struct *work)
+{
+	struct wgt_crypt_worker *worker = container_of(work, struct wgt_crypt_worker,
+						       encrypt_work);
+	struct wgt_device *wg = worker->wg;
+	struct wgt_peer *peer;
+	struct wgt_tx_cb *cb;
+	struct sk_buff *skb;
+	bool ok;
+
+	while ((skb = ptr_ring_consume_bh(&wg->encrypt_ring))) {
+		cb = wgt_tx_cb(skb);
+		peer = cb->keypair->entry.peer;
+		ok = wgt_encrypt_skb(skb, cb->keypair, cb->nonce);
+		trace_tx_encrypt(skb, ok);
+		/* Publish the result; the sender reads the state with acquire. */
+		smp_store_release(&cb->state, ok ? WGT_TX_ENCRYPTED : WGT_TX_FAILED);
+		wgt_send_ordered(peer);
+		cond_resched();
+	}
+}
+
+/**
+ * wgt_send_purge() - drop a removed peer's queued packets and what they
+ * hold; the encrypt workers are done with them (flushed before)
+ * @peer: the peer
+ */
+void wgt_send_purge(struct wgt_peer *peer)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&peer->tx_queue))) {
+		wgt_tx_release(wgt_tx_cb(skb)->keypair);
+		kfree_skb(skb);
+	}
+	skb_queue_purge(&peer->staged_queue);
+}
+
+/* Pick the next online CPU, round robin, to encrypt a packet. */
+static int wgt_next_encrypt_cpu(struct wgt_device *wg)
+{
+	int cpu = cpumask_next(READ_ONCE(wg->encrypt_cpu), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	WRITE_ONCE(wg->encrypt_cpu, cpu);
+	return cpu;
+}
+
+/*
+ * Give @skb its nonce and queue it for encryption. Returns false when
+ * the nonces of @keypair are used up (the skb is then untouched).
+ */
+static bool wgt_queue_for_encryption(struct wgt_peer *peer,
+				     struct wgt_keypair *keypair,
+				     struct sk_buff *skb)
+{
+	struct wgt_device *wg = peer->wg;
+	struct wgt_tx_cb *cb = wgt_tx_cb(skb);
+	u64 nonce;
+	int cpu;
+
+	nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
+	if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES))
+		return false;
+	trace_tx_nonce(skb, le32_to_cpu(keypair->remote_index), nonce);
+	/* The skb holds the keypair, and so the peer, until it is sent. */
+	wgt_peer_get_maybe_zero(peer);
+	cb->keypair = wgt_keypair_get(keypair);
+	cb->nonce = nonce;
+	cb->plain_len = skb->len;
+	cb->state = WGT_TX_PENDING;
+
+	skb_queue_tail(&peer->tx_queue, skb);
+	if (ptr_ring_produce_bh(&wg->encrypt_ring, skb)) {
+		skb_unlink(skb, &peer->tx_queue);
+		wgt_tx_release(keypair);
+		trace_tx_drop(wg->dev, skb, "encrypt queue full");
+		DEV_STATS_INC(wg->dev, tx_dropped);
+		kfree_skb(skb);
+		return true;
+	}
+	cpu = wgt_next_encrypt_cpu(wg);
+	trace_tx_encrypt_enqueue(skb, cpu);
+	queue_work_on(cpu, wg->crypt_wq,
+		      &per_cpu_ptr(wg->crypt_workers, cpu)->encrypt_work);
+	return true;
+}
+
+/**
+ * wgt_send_staged() - move what waits in the peer's staged queue on to
+ * encryption, or start a handshake when there is no usable session
  * @peer: the peer
  */
 void wgt_send_staged(struct wgt_peer *peer)
 {
 	struct wgt_keypair *keypair = wgt_keypairs_current(&peer->keypairs);
 	struct sk_buff *skb;
-	bool is_keepalive;
-	unsigned int len;
-	u64 nonce;
 
 	if (!wgt_keypair_can_send(keypair)) {
 		trace_tx_handshake_wait(peer->wg->dev, peer->public_key,
@@ -203,27 +370,13 @@ void wgt_send_staged(struct wgt_peer *peer)
 		return;
 	}
 	while ((skb = skb_dequeue(&peer->staged_queue))) {
-		nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
-		if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES)) {
+		if (!wgt_queue_for_encryption(peer, keypair, skb)) {
 			/* Nonces used up: wait for the next session. */
 			WRITE_ONCE(keypair->sending_valid, false);
 			skb_queue_head(&peer->staged_queue, skb);
 			wgt_send_handshake_initiation(peer, false);
 			break;
 		}
-		len = skb->len;
-		is_keepalive = len == 0;
-		if (!wgt_encrypt_skb(skb, keypair, nonce)) {
-			DEV_STATS_INC(peer->wg->dev, tx_errors);
-			kfree_skb(skb);
-			continue;
-		}
-		wgt_timers_any_authenticated_packet_traversal(peer);
-		wgt_timers_any_authenticated_packet_sent(peer);
-		if (!is_keepalive)
-			wgt_timers_data_sent(peer);
-		if (wgt_socket_send_skb(peer, skb) == 0 && !is_keepalive)
-			dev_sw_netstats_tx_add(peer->wg->dev, 1, len);
 	}
 	if (wgt_keypair_wants_rekey(keypair))
 		wgt_send_handshake_initiation(peer, false);
@@ -270,8 +423,13 @@ void wgt_send_on_device_up(struct wgt_device *wg)
 /* Stage one plaintext packet; when the queue is full the oldest goes. */
 static void wgt_stage(struct wgt_peer *peer, struct sk_buff *skb)
 {
+	struct wgt_trace_addrs inner;
 	struct sk_buff *old;
 
+	if (trace_tx_stage_enabled()) {
+		wgt_trace_addrs_of(skb, &inner);
+		trace_tx_stage(skb, skb_queue_len(&peer->staged_queue), &inner);
+	}
 	skb_queue_tail(&peer->staged_queue, skb);
 	while (skb_queue_len(&peer->staged_queue) > WGT_MAX_STAGED_PACKETS) {
 		old = skb_dequeue(&peer->staged_queue);
@@ -320,11 +478,17 @@ static struct wgt_peer *wgt_xmit_route(struct wgt_device *wg, struct sk_buff *sk
 void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 {
 	struct sk_buff *segs, *next;
+	struct wgt_trace_addrs inner;
 	struct wgt_peer *peer;
+	unsigned int mtu, n = 0;
 	const char *why;
-	unsigned int mtu;
 
+	if (trace_tx_xmit_enabled()) {
+		wgt_trace_addrs_of(skb, &inner);
+		trace_tx_xmit(skb, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 0, &inner);
+	}
 	peer = wgt_xmit_route(wg, skb);
+	trace_tx_route(skb, peer ? peer->public_key : NULL);
 	if (unlikely(!peer)) {
 		why = "no peer for destination";
 		wgt_xmit_unreachable(skb);
@@ -343,6 +507,7 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 			why = "gso segmentation failed";
 			goto drop_peer;
 		}
+		trace_tx_gso_split(skb, segs, skb_shinfo(skb)->gso_segs);
 		consume_skb(skb);
 	} else {
 		segs = skb;
@@ -350,6 +515,11 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 	}
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
+		if (trace_tx_gso_segment_enabled() && segs->next) {
+			wgt_trace_addrs_of(skb, &inner);
+			trace_tx_gso_segment(skb, n, &inner);
+		}
+		n++;
 		/* The checksum must be final before the payload is encrypted. */
 		if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
 			trace_tx_drop(wg->dev, skb, "checksum failed");

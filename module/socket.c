@@ -138,8 +138,33 @@ err:
 	return ret;
 }
 
+/* Send to @peer's endpoint, which is copied to @to; consumes @skb. */
+static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb,
+			   union wgt_endpoint *to)
+{
+	size_t len = skb->len;
+	int ret;
+
+	read_lock_bh(&peer->endpoint_lock);
+	*to = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	skb->dev = peer->wg->dev;
+	if (to->addr.sa_family == AF_INET) {
+		ret = wgt_send4(peer->wg, skb, &to->addr4, &peer->route_cache);
+	} else if (to->addr.sa_family == AF_INET6) {
+		ret = wgt_send6(peer->wg, skb, &to->addr6, &peer->route_cache);
+	} else {
+		kfree_skb(skb);	/* no endpoint yet: nowhere to send */
+		ret = -EDESTADDRREQ;
+	}
+	if (!ret)
+		atomic64_add(len, &peer->tx_bytes);
+	return ret;
+}
+
 /**
- * wgt_socket_send_skb() - send a finished message to @peer's endpoint
+ * wgt_socket_send_skb() - send a data message to @peer's endpoint
  * @peer: the peer
  * @skb: the message (from skb->data), with WGT_SKB_HEADROOM to spare;
  *	consumed whatever happens
@@ -148,26 +173,12 @@ err:
  */
 int wgt_socket_send_skb(struct wgt_peer *peer, struct sk_buff *skb)
 {
+	unsigned int len = skb->len;
 	union wgt_endpoint to;
-	size_t len = skb->len;
 	int ret;
 
-	read_lock_bh(&peer->endpoint_lock);
-	to = peer->endpoint;
-	read_unlock_bh(&peer->endpoint_lock);
-
-	skb->dev = peer->wg->dev;
-	if (to.addr.sa_family == AF_INET)
-		ret = wgt_send4(peer->wg, skb, &to.addr4, &peer->route_cache);
-	else if (to.addr.sa_family == AF_INET6)
-		ret = wgt_send6(peer->wg, skb, &to.addr6, &peer->route_cache);
-	else
-		ret = -EDESTADDRREQ;
-	if (ret == -EDESTADDRREQ)
-		kfree_skb(skb);	/* no endpoint yet: nowhere to send */
-	if (!ret)
-		atomic64_add(len, &peer->tx_bytes);
-	trace_socket_send(peer->wg->dev, peer->public_key, &to.addr, len, ret);
+	ret = wgt_socket_send(peer, skb, &to);
+	trace_tx_send(skb, &to.addr, len, ret);
 	return ret;
 }
 
@@ -195,10 +206,14 @@ static struct sk_buff *wgt_skb_from_buffer(const void *buf, size_t len)
 int wgt_socket_send_buffer(struct wgt_peer *peer, const void *buf, size_t len)
 {
 	struct sk_buff *skb = wgt_skb_from_buffer(buf, len);
+	union wgt_endpoint to;
+	int ret;
 
 	if (unlikely(!skb))
 		return -ENOMEM;
-	return wgt_socket_send_skb(peer, skb);
+	ret = wgt_socket_send(peer, skb, &to);
+	trace_socket_send(peer->wg->dev, peer->public_key, &to.addr, len, ret);
+	return ret;
 }
 
 /**

@@ -12,11 +12,14 @@
 #ifndef _WGTOUR_TRACE_TYPES_H
 #define _WGTOUR_TRACE_TYPES_H
 #include <linux/types.h>
+struct sk_buff;
 struct wgt_trace_addrs {
 	u8 family;		/* AF_INET or AF_INET6 of the inner packet, or 0 */
 	u8 saddr[16];
 	u8 daddr[16];
 };
+
+void wgt_trace_addrs_of(const struct sk_buff *skb, struct wgt_trace_addrs *addrs);
 #endif
 
 #if !defined(_WGTOUR_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
@@ -686,6 +689,153 @@ TRACE_EVENT(rx_drop,
 	),
 	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
 		  __entry->skbaddr, __get_str(reason))
+);
+
+/*
+ * Chapter 5, transmission: every skb transition, with skbaddr; the inner
+ * addresses while the packet is still plaintext.
+ */
+DECLARE_EVENT_CLASS(wgtour_tx_plain_class,
+	TP_PROTO(const struct sk_buff *skb, u32 arg, const struct wgt_trace_addrs *inner),
+	TP_ARGS(skb, arg, inner),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u32, len)
+		__field(u32, arg)
+		__field(u8, family)
+		__array(u8, saddr, 16)
+		__array(u8, daddr, 16)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->len = skb->len;
+		__entry->arg = arg;
+		__entry->family = inner->family;
+		memcpy(__entry->saddr, inner->saddr, 16);
+		memcpy(__entry->daddr, inner->daddr, 16);
+	),
+	TP_printk("skbaddr=%p len=%u arg=%u inner %pI6c -> %pI6c", __entry->skbaddr,
+		  __entry->len, __entry->arg, __entry->saddr, __entry->daddr)
+);
+
+/* ndo_start_xmit: the stack hands us a packet; arg = gso_segs (0: not GSO). */
+DEFINE_EVENT(wgtour_tx_plain_class, tx_xmit,
+	TP_PROTO(const struct sk_buff *skb, u32 arg, const struct wgt_trace_addrs *inner),
+	TP_ARGS(skb, arg, inner));
+/* One segment cut from a GSO packet; arg = its number in the list. */
+DEFINE_EVENT(wgtour_tx_plain_class, tx_gso_segment,
+	TP_PROTO(const struct sk_buff *skb, u32 arg, const struct wgt_trace_addrs *inner),
+	TP_ARGS(skb, arg, inner));
+/* Staged for the peer, waiting for a nonce; arg = staged queue length. */
+DEFINE_EVENT(wgtour_tx_plain_class, tx_stage,
+	TP_PROTO(const struct sk_buff *skb, u32 arg, const struct wgt_trace_addrs *inner),
+	TP_ARGS(skb, arg, inner));
+
+/* Cryptokey routing, outbound: the peer (4 key bytes) or none (all zero). */
+TRACE_EVENT(tx_route,
+	TP_PROTO(const struct sk_buff *skb, const u8 *public_key),
+	TP_ARGS(skb, public_key),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__array(u8, key, 4)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		if (public_key)
+			memcpy(__entry->key, public_key, 4);
+		else
+			memset(__entry->key, 0, 4);
+	),
+	TP_printk("skbaddr=%p peer=%*phN...", __entry->skbaddr, 4, __entry->key)
+);
+
+/* The segment list of a GSO packet: parent and how many segments. */
+TRACE_EVENT(tx_gso_split,
+	TP_PROTO(const void *parent, const struct sk_buff *first, u32 segs),
+	TP_ARGS(parent, first, segs),
+	TP_STRUCT__entry(
+		__field(const void *, parent)
+		__field(const void *, skbaddr)
+		__field(u32, segs)
+	),
+	TP_fast_assign(
+		__entry->parent = parent;
+		__entry->skbaddr = first;
+		__entry->segs = segs;
+	),
+	TP_printk("parent=%p first=%p segs=%u", __entry->parent, __entry->skbaddr,
+		  __entry->segs)
+);
+
+/* The nonce (message counter) given to a packet under its keypair. */
+TRACE_EVENT(tx_nonce,
+	TP_PROTO(const struct sk_buff *skb, u32 remote_index, u64 counter),
+	TP_ARGS(skb, remote_index, counter),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(u32, remote_index)
+		__field(u64, counter)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->remote_index = remote_index;
+		__entry->counter = counter;
+	),
+	TP_printk("skbaddr=%p remote_index=%08x counter=%llu", __entry->skbaddr,
+		  __entry->remote_index, __entry->counter)
+);
+
+/* Into the device's encrypt queue; "cpu" will encrypt it. */
+TRACE_EVENT(tx_encrypt_enqueue,
+	TP_PROTO(const struct sk_buff *skb, int cpu),
+	TP_ARGS(skb, cpu),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(int, cpu)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->cpu = cpu;
+	),
+	TP_printk("skbaddr=%p cpu=%d", __entry->skbaddr, __entry->cpu)
+);
+
+/* Encrypted in place (ok=1), now len bytes from the message header on. */
+TRACE_EVENT(tx_encrypt,
+	TP_PROTO(const struct sk_buff *skb, bool ok),
+	TP_ARGS(skb, ok),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__field(bool, ok)
+		__field(u32, len)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skb;
+		__entry->ok = ok;
+		__entry->len = skb->len;
+	),
+	TP_printk("skbaddr=%p ok=%d len=%u", __entry->skbaddr, __entry->ok,
+		  __entry->len)
+);
+
+/* Handed to the UDP socket, in order, to the endpoint; err from routing. */
+TRACE_EVENT(tx_send,
+	TP_PROTO(const void *skbaddr, const struct sockaddr *to, u32 len, int err),
+	TP_ARGS(skbaddr, to, len, err),
+	TP_STRUCT__entry(
+		__field(const void *, skbaddr)
+		__array(u8, to, sizeof(struct sockaddr_in6))
+		__field(u32, len)
+		__field(int, err)
+	),
+	TP_fast_assign(
+		__entry->skbaddr = skbaddr;
+		memcpy(__entry->to, to, sizeof(struct sockaddr_in6));
+		__entry->len = len;
+		__entry->err = err;
+	),
+	TP_printk("skbaddr=%p to=%pISpc len=%u err=%d", __entry->skbaddr,
+		  __entry->to, __entry->len, __entry->err)
 );
 
 #endif /* _WGTOUR_TRACE_H */
