@@ -14,7 +14,7 @@ echo "== host tests (lint, book)"
 "$root/tests/run-suite.sh" host 2>&1 | tee "$out/host.tap"
 
 echo "== VM tests (booting the lab VM; about a minute)"
-"$root/labs/vm/run" --name check --timeout 1500 -- tests/run-suite.sh vm 2>&1 |
+"$root/labs/vm/run" --name check --timeout 2700 -- tests/run-suite.sh vm 2>&1 |
 	tee "$out/vm.tap"
 vm_rc=${PIPESTATUS[0]}
 # The harness' own verdict is a result too: a splat or a hang fails the run.
