@@ -8,6 +8,7 @@
  * already hit zero and walk away.
  */
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "allowedips.h"
 #include "debug.h"
@@ -248,14 +249,41 @@ void wgt_peer_clear_route(struct wgt_peer *peer)
 	dst_cache_reset(&peer->route_cache);
 }
 
+/* Same family, address, port (and IPv6 scope)? */
+static bool wgt_endpoint_eq(const union wgt_endpoint *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
+	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
+
+	if (a->addr.sa_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b4->sin_addr.s_addr &&
+		       a->addr4.sin_port == b4->sin_port;
+	return ipv6_addr_equal(&a->addr6.sin6_addr, &b6->sin6_addr) &&
+	       a->addr6.sin6_port == b6->sin6_port &&
+	       a->addr6.sin6_scope_id == b6->sin6_scope_id;
+}
+
 /**
  * wgt_peer_set_endpoint() - a new address for the peer: from "wg set", or
  * learnt from an authenticated packet (roaming, chapter 4)
  * @peer: the peer
  * @sa: a struct sockaddr_in or sockaddr_in6
+ *
+ * Called for every authenticated packet, so the usual case, an unchanged
+ * endpoint, costs only a read lock; the route cache is reset only when
+ * the address really changes.
  */
 void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa)
 {
+	bool same;
+
+	read_lock_bh(&peer->endpoint_lock);
+	same = wgt_endpoint_eq(&peer->endpoint, sa);
+	read_unlock_bh(&peer->endpoint_lock);
+	if (same)
+		return;
 	write_lock_bh(&peer->endpoint_lock);
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
 	if (sa->sa_family == AF_INET)
