@@ -394,7 +394,7 @@ def stage_dot(packets, title, generated_by=None):
         back = ORDER.get(b, 99) < ORDER.get(a, 99)
         lines.append('  %s -> %s [label="%d\\nmedian %.1f \u00b5s"%s%s];' % (
             a, b, len(d), pct(d, 50), ", penwidth=%.1f" % (1 + 2 * math.log10(len(d)))
-            if len(d) > 1 else "", ", constraint=false, style=dashed" if back else ""))
+            if len(d) > 1 else "", ", style=dashed" if back else ""))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
