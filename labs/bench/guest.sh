@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark, inside the lab VM (make bench boots the VM with it; the
+# host side, labs/bench/run.sh, builds the modules and reads the results).
+#
+# Five variants of the two-peer topology (two namespaces joined by veth, a
+# WireGuard device in each, addresses as in labs/topo/two-peers.sh):
+#
+#   ours      wgtour.ko, tracepoints compiled in, nothing attached
+#   stock     the kernel's own wireguard.ko (the reference)
+#   go        wireguard-go on both sides (a tun device each)
+#   notrace   wgtour.ko built with -DNOTRACE: every trace_*() is empty
+#   traced    wgtour.ko with bpftrace counting every tracepoint:wgtour:*
+#
+# They are interleaved, one run of each per round (ours stock go notrace
+# traced, ours stock go ...), because under QEMU/TCG the same run varies by
+# about 20 % from one minute to the next: only ratios of neighbouring runs
+# mean anything. Ours and stock register the same link kind and genetlink
+# family, so one module is loaded at a time and the topology is rebuilt
+# for every run. Each run: a warm-up ping (the handshake), PINGS pings
+# for the RTT, an iperf3 TCP stream and an iperf3 UDP flood (unlimited
+# rate; the receiver's rate counts), SECS seconds each, a -> b.
+#
+# usage: labs/bench/guest.sh OUTDIR KO NOTRACE_KO [ROUNDS [SECS [PINGS]]]
+# OUTDIR gets, per run, <variant>-<round>-{ping.txt,tcp.json,udp.json}
+# (plus -bpftrace.txt for "traced"), runs.txt (one line a run, in order),
+# env.txt and guest.log. Raw only: the host turns them into a table.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/vm.sh
+
+out=$1 ko=$2 notrace_ko=$3
+rounds=${4:-3} secs=${5:-3} pings=${6:-20}
+variants="ours stock go notrace traced"
+pids=()
+
+mkdir -p "$out" /var/run/wireguard && rm -f "$out"/*
+export WG_COLOR_MODE=never
+start=$(date +%s.%N)
+
+step()
+{
+	printf '==> [%5.1f s] %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$*"
+}
+
+# load VARIANT - exactly the module the variant needs, and nothing else.
+load()
+{
+	wgt_unload && wgt_stock_unload || return 1
+	case $1 in
+	ours|traced) WGTOUR_KO=$ko wgt_load ;;
+	notrace) WGTOUR_KO=$notrace_ko wgt_load ;;
+	stock) wgt_stock_load ;;
+	go) modprobe tun ;;
+	esac
+}
+
+# wg_dev NS DEV - the side's WireGuard device: a kernel one, or
+# wireguard-go's tun device. wireguard-go forks into the background and
+# answers "wg" on /var/run/wireguard/DEV.sock, a path every namespace
+# shares: hence a device name per side (wga, wgb), not wg0 twice.
+wg_dev()
+{
+	local i
+	if [ "$variant" != go ]; then
+		ip -n "$1" link add "$2" type wireguard
+		return
+	fi
+	ip netns exec "$1" wireguard-go "$2" > "/tmp/wggo-$2.log" 2>&1 || return 1
+	for i in $(seq 1 100); do
+		[ -S "/var/run/wireguard/$2.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+topo_up()
+{
+	local side ns peer port pport
+	ip netns add wgt-a && ip netns add wgt-b || return 1
+	ip link add veth-a netns wgt-a type veth peer name veth-b netns wgt-b || return 1
+	ip -n wgt-a addr add 192.0.2.1/24 dev veth-a
+	ip -n wgt-b addr add 192.0.2.2/24 dev veth-b
+	for side in a b; do
+		ip -n "wgt-$side" link set lo up
+		ip -n "wgt-$side" link set "veth-$side" up
+		(umask 077; wg genkey > "/tmp/bench-$side.key")
+		wg pubkey < "/tmp/bench-$side.key" > "/tmp/bench-$side.pub"
+	done
+	for side in a b; do
+		ns=wgt-$side
+		if [ $side = a ]; then
+			peer=b port=51820 pport=51821
+		else
+			peer=a port=51821 pport=51820
+		fi
+		wg_dev "$ns" "wg$side" || return 1
+		ip netns exec "$ns" wg set "wg$side" private-key "/tmp/bench-$side.key" \
+			listen-port $port peer "$(cat "/tmp/bench-$peer.pub")" \
+			allowed-ips "10.0.0.$([ $peer = a ] && echo 1 || echo 2)/32" \
+			endpoint "192.0.2.$([ $peer = a ] && echo 1 || echo 2):$pport" || return 1
+		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev "wg$side"
+		ip -n "$ns" link set "wg$side" up || return 1
+	done
+}
+
+topo_down()
+{
+	local pid
+	for pid in $(ip netns pids wgt-a 2>/dev/null) $(ip netns pids wgt-b 2>/dev/null); do
+		kill "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	ip netns del wgt-a 2>/dev/null
+	ip netns del wgt-b 2>/dev/null
+	return 0
+}
+
+# bpftrace_start FILE - count every wgtour event; returns once every probe
+# is attached (bpftrace runs BEGIN after attaching; under TCG that takes
+# seconds).
+bpftrace_start()
+{
+	local i
+	bpftrace -e 'BEGIN { printf("bench: attached\n"); }
+		tracepoint:wgtour:* { @[probe] = count(); }' > "$1" 2>&1 &
+	bt_pid=$!
+	for i in $(seq 1 600); do
+		grep -q '^bench: attached' "$1" && return 0
+		kill -0 "$bt_pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+bpftrace_stop()
+{
+	kill -INT "$bt_pid" 2>/dev/null
+	wait "$bt_pid"
+}
+
+# measure PREFIX - the pings, the TCP stream and the UDP flood, a -> b.
+measure()
+{
+	ip netns exec wgt-a ping -c "$pings" -i 0.1 -W 2 10.0.0.2 > "$1-ping.txt" 2>&1
+	ip netns exec wgt-a iperf3 -c 10.0.0.2 -t "$secs" -J > "$1-tcp.json" 2> "$1-tcp.err"
+	sleep 0.3
+	# 1368 bytes: the TCP MSS inside the tunnel, so no datagram is fragmented.
+	ip netns exec wgt-a iperf3 -c 10.0.0.2 -t "$secs" -u -b 0 -l 1368 -J \
+		> "$1-udp.json" 2> "$1-udp.err"
+}
+
+one_run()
+{
+	local prefix=$out/$variant-$round status=ok
+
+	load "$variant" || { echo "load failed"; return 1; }
+	topo_up || { topo_down; echo "topology failed"; return 1; }
+	# The handshake, and a first packet each way, before anything counts.
+	if ! ip netns exec wgt-a ping -c 3 -i 0.2 -W 3 10.0.0.2 > "$prefix-warmup.txt" 2>&1; then
+		status=no-handshake
+	fi
+	ip netns exec wgt-b iperf3 -s -D -I /tmp/iperf3.pid
+	sleep 0.5
+	if [ "$variant" = traced ]; then
+		bpftrace_start "$prefix-bpftrace.txt" || status=bpftrace-failed
+	fi
+	measure "$prefix"
+	[ "$variant" = traced ] && bpftrace_stop
+	echo "$variant $round $status $(ls /sys/kernel/tracing/events/wgtour 2>/dev/null |
+		grep -vc '^enable$\|^filter$')" >> "$out/runs.txt"
+	topo_down
+	echo "$status"
+}
+
+{
+	echo "kernel=$(uname -r)"
+	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "smp=$(nproc)"
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "iperf3=$(iperf3 --version | head -1)"
+	echo "bpftrace=$(bpftrace --version)"
+	echo "wireguard_go=$(wireguard-go --version 2>&1 | head -1)"
+	echo "stock_version=$(modinfo -F version wireguard)"
+	echo "rounds=$rounds secs=$secs pings=$pings"
+} > "$out/env.txt"
+
+topo_down
+for round in $(seq 1 "$rounds"); do
+	for variant in $variants; do
+		step "round $round/$rounds: $variant"
+		one_run 2>&1 | tee -a "$out/guest.log" | tail -1 | sed 's/^/    /'
+	done
+done
+wgt_unload
+wgt_stock_unload
+step "done"
