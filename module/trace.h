@@ -427,25 +427,6 @@ TRACE_EVENT(socket_send,
 		  4, __entry->key, __entry->to, __entry->len, __entry->err)
 );
 
-/* A packet to send was dropped, and why. */
-TRACE_EVENT(tx_drop,
-	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
-		 const char *reason),
-	TP_ARGS(dev, skb, reason),
-	TP_STRUCT__entry(
-		__string(name, dev->name)
-		__field(const void *, skbaddr)
-		__string(reason, reason)
-	),
-	TP_fast_assign(
-		__assign_str(name, dev->name);
-		__entry->skbaddr = skb;
-		__assign_str(reason, reason);
-	),
-	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
-		  __entry->skbaddr, __get_str(reason))
-);
-
 /* An authenticated empty data message: the peer is alive. */
 TRACE_EVENT(rx_keepalive,
 	TP_PROTO(const struct net_device *dev, const u8 *public_key, u64 counter),
@@ -672,8 +653,12 @@ TRACE_EVENT(rx_napi_poll_end,
 		  __entry->work_done, __entry->complete)
 );
 
-/* A received packet was dropped, and why. */
-TRACE_EVENT(rx_drop,
+/*
+ * A packet was dropped, and why: rx_drop on the way in (chapters 3-4),
+ * tx_drop on the way out (chapter 5). Each drop is also counted in the
+ * device's rx_dropped or tx_dropped ("ip -s link").
+ */
+DECLARE_EVENT_CLASS(wgtour_drop_class,
 	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
 		 const char *reason),
 	TP_ARGS(dev, skb, reason),
@@ -690,6 +675,15 @@ TRACE_EVENT(rx_drop,
 	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
 		  __entry->skbaddr, __get_str(reason))
 );
+
+DEFINE_EVENT(wgtour_drop_class, rx_drop,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const char *reason),
+	TP_ARGS(dev, skb, reason));
+DEFINE_EVENT(wgtour_drop_class, tx_drop,
+	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
+		 const char *reason),
+	TP_ARGS(dev, skb, reason));
 
 /*
  * Chapter 5, transmission: every skb transition, with skbaddr; the inner
