@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make lab-rx, shortened (3 pings, a 1-second stream), inside make check's
+# make lab-rx, shortened (3 pings, no TCP stream), inside make check's
 # VM: the lab finishes, and its trace shows at least one packet through
 # every core stage of reception in order (rx_udp -> rx_classify ->
 # rx_data_enqueue -> rx_decrypt -> rx_napi_schedule -> rx_napi_poll_begin
@@ -16,7 +16,9 @@ trap 'rm -rf "$out"' EXIT
 
 ktap_plan 6
 wgt_load
-if labs/rx/guest.sh "$out" 3 1 > "$out/lab.log" 2>&1; then
+# Pings only: enough packets for the checker, and little for Python to
+# render under TCG (the TCP stream is make lab-rx's).
+if labs/rx/guest.sh "$out" 3 0 > "$out/lab.log" 2>&1; then
 	ktap_result ok "labs/rx/guest.sh runs to the end"
 else
 	ktap_result fail "labs/rx/guest.sh runs to the end"
