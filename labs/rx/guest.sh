@@ -131,8 +131,11 @@ How a packet is received (chapter 4, module/receive.c):
      counter checked against the replay window (rx_replay_check) and is handed to
      GRO (napi_gro_receive_entry, rx_deliver), then to the IP stack
      (netif_receive_skb), which consumes it in the end (consume_skb).
-Below: one packet's path (times in microseconds since its first stage; slow
-because QEMU emulates the CPUs), then every traced packet's stages in numbers.
+Context: "softirq" runs in whatever task was on that CPU (here often a kworker:
+the sender's own wgtour worker, whose transmission over the veth raised the
+softirq) or in ksoftirqd/N; "task" is process context, where a worker may sleep.
+Below: one packet's path (microseconds since its first stage; slow because QEMU
+emulates the CPUs), then every traced packet's stages in numbers.
 TEXT
 }
 
