@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: the host suite (lint, book), then the VM suite in one boot of
-# the lab VM, then one closing line "N passed, N failed". Exits non-zero on
+# the lab VM, then the two-VM suite (tests/vm2: each test boots its own pair
+# of lab VMs), then one closing line "N passed, N failed". Exits non-zero on
 # any failure, timeout or kernel splat. TAP logs stay in build/check/.
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/check
@@ -27,5 +28,9 @@ vm_rc=${PIPESTATUS[0]}
 	fi
 } | tee "$out/harness.tap"
 
+echo "== two-VM tests (ours and the stock wireguard.ko, each in its own kernel; about 2 minutes)"
+"$root/tests/run-suite.sh" vm2 2>&1 | tee "$out/vm2.tap"
+
 echo "== summary ($(( $(date +%s) - start )) s; logs in build/check/)"
-python3 "$root/tests/tap-summary.py" "$out/host.tap" "$out/vm.tap" "$out/harness.tap"
+python3 "$root/tests/tap-summary.py" "$out/host.tap" "$out/vm.tap" "$out/harness.tap" \
+	"$out/vm2.tap"
