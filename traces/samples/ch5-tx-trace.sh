@@ -158,7 +158,7 @@ BT
 
 BPFTRACE_PERF_RB_PAGES=1024 bpftrace /tmp/ch5.bt > "$out/trace.txt" 2> "$out/bpftrace.err" &
 bt=$!
-for i in $(seq 600); do
+for _ in $(seq 600); do
 	grep -q '^# tracing' "$out/trace.txt" && break
 	sleep 0.2
 done
