@@ -94,7 +94,7 @@ ip link set eth0 up
 mark "up-$me"
 wait_for "up-$peer" 120
 ok=fail
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	ping -q -c 1 -W 1 192.0.2.$theirs > /dev/null 2>&1 && { ok=ok; break; }
 done
 result underlay "$ok"
@@ -109,7 +109,7 @@ scenario()
 	local n=$1 init=$2 psk=$3 dev=wg$1 port=$((51820 + $1)) rc
 	local -a opt=()
 	[ "$psk" = psk ] && opt+=(preshared-key "$dir/psk")
-	[ "$init" = "$me" ] && opt+=(endpoint 192.0.2.$theirs:$port)
+	[ "$init" = "$me" ] && opt+=(endpoint "192.0.2.$theirs:$port")
 	[ "$init" = "$me" ] && wait_for "ready-$n-$peer" 60
 
 	ip link add "$dev" type wireguard || abort "$dev: ip link add failed"
