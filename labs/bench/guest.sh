@@ -142,9 +142,12 @@ bpftrace_stop()
 # measure PREFIX - the pings, the TCP stream and the UDP flood, a -> b.
 measure()
 {
+	step "  ping x $pings"
 	ip netns exec wgt-a ping -c "$pings" -i 0.1 -W 2 10.0.0.2 > "$1-ping.txt" 2>&1
+	step "  iperf3 TCP"
 	ip netns exec wgt-a iperf3 -c 10.0.0.2 -t "$secs" -J > "$1-tcp.json" 2> "$1-tcp.err"
 	sleep 0.3
+	step "  iperf3 UDP"
 	# 1368 bytes: the TCP MSS inside the tunnel, so no datagram is fragmented.
 	ip netns exec wgt-a iperf3 -c 10.0.0.2 -t "$secs" -u -b 0 -l 1368 -J \
 		> "$1-udp.json" 2> "$1-udp.err"
@@ -154,6 +157,7 @@ one_run()
 {
 	local prefix=$out/$variant-$round status=ok
 
+	step "$variant $round: load, topology, handshake"
 	load "$variant" || { echo "load failed"; return 1; }
 	topo_up || { topo_down; echo "topology failed"; return 1; }
 	# The handshake, and a first packet each way, before anything counts.

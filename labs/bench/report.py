@@ -172,6 +172,13 @@ def main():
           f"{env.get('host_loadavg_before', '?')} before, {env.get('host_loadavg_after', '?')} after; "
           f"{env.get('host_other_qemus', '?')} other QEMU processes at the start"
           " (a busy host slows the guest down and widens the noise)")
+    try:
+        busy = float(env["host_loadavg_before"].split()[0]) > float(env["host_cpus"])
+    except (KeyError, ValueError, IndexError):
+        busy = False
+    if busy:
+        print("WARNING: the host was busy (load average above its CPU count): the guest's vCPUs")
+        print("         were starved unevenly, and runs vary far beyond the usual +-20 %")
     print()
     print(f"{'variant':33} {'TCP Mbit/s':>10} {'UDP Mbit/s':>10} {'UDP loss':>8} "
           f"{'ping ms':>7}   {'TCP':>5} {'UDP':>5} {'ping':>5}  (x stock)")
@@ -184,6 +191,15 @@ def main():
         print(f"{LABELS[v]:33} {fmt(md['tcp_mbps'], '10.1f')} {fmt(md['udp_mbps'], '10.1f')} "
               f"{fmt(md['udp_lost_percent'], '7.1f')}% {fmt(md['ping_ms'], '7.3f')}   "
               f"{cols[0]:>5} {cols[1]:>5} {cols[2]:>5}{fail}")
+    print()
+    print("spread over the runs (min-max): TCP Mbit/s, UDP Mbit/s, ping ms")
+    for v in VARIANTS:
+        mine = [r for r in runs if r["variant"] == v]
+        cells = []
+        for m, spec in (("tcp_mbps", ".1f"), ("udp_mbps", ".1f"), ("ping_ms", ".2f")):
+            xs = [r[m] for r in mine if r[m] is not None]
+            cells.append(f"{min(xs):{spec}}-{max(xs):{spec}}" if xs else "-")
+        print(f"  {LABELS[v]:33} {cells[0]:>13} {cells[1]:>13} {cells[2]:>13}")
     print()
     print("what the tracepoints cost (paired ratios; TCP, UDP: higher is faster; ping: lower is faster)")
     for num, den in [("ours", "notrace"), ("traced", "notrace"), ("traced", "ours")]:
