@@ -166,6 +166,11 @@ static void wgt_setup(struct net_device *dev)
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	/* Our own per-peer queues replace a qdisc; xmit takes no tx lock. */
 	dev->priv_flags |= IFF_NO_QUEUE;
+	/*
+	 * Keep the route on packets we transmit: its MTU may be below the
+	 * device's (chapter 5), and ICMP errors we send back need it.
+	 */
+	netif_keep_dst(dev);
 	dev->features |= NETIF_F_LLTX | WGT_FEATURES;
 	dev->hw_features |= WGT_FEATURES;
 	dev->hw_enc_features |= WGT_FEATURES;

@@ -8,6 +8,7 @@
  * already hit zero and walk away.
  */
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <net/ipv6.h>
 
 #include "allowedips.h"
@@ -108,6 +109,18 @@ struct wgt_peer *wgt_peer_get_maybe_zero(struct wgt_peer *peer)
 }
 
 /**
+ * wgt_peer_get() - another reference, for a caller that holds one already
+ * @peer: the peer
+ *
+ * Return: @peer.
+ */
+struct wgt_peer *wgt_peer_get(struct wgt_peer *peer)
+{
+	kref_get(&peer->refcount);
+	return peer;
+}
+
+/**
  * wgt_peer_put() - drop a reference; NULL is fine
  * @peer: the peer
  */
@@ -134,14 +147,15 @@ static void wgt_peer_unlink(struct wgt_peer *peer)
 
 /*
  * Second half, after a grace period: no packet path can still find the
- * peer. Wait for the decrypt workers to finish what they hold of its
- * packets (they schedule its NAPI), then stop everything, drop what was
- * queued and the device's reference.
+ * peer. Wait until no crypto worker holds one of its packets (a worker
+ * schedules its NAPI or sends from its queue when done), then stop
+ * everything, drop what was queued and the device's reference.
  */
 static void wgt_peer_finish_removal(struct wgt_peer *peer)
 {
 	struct wgt_device *wg = peer->wg;
 
+	wait_var_event(&peer->crypt_in_flight, !atomic_read(&peer->crypt_in_flight));
 	wgt_timers_stop(peer);
 	/* A cancelled work item never ran: give back the reference it held. */
 	if (cancel_work_sync(&peer->transmit_handshake_work))
@@ -168,7 +182,6 @@ void wgt_peer_remove(struct wgt_peer *peer)
 	lockdep_assert_held(&peer->wg->conf_lock);
 	wgt_peer_unlink(peer);
 	synchronize_net();
-	flush_workqueue(peer->wg->crypt_wq);
 	wgt_peer_finish_removal(peer);
 }
 
@@ -190,11 +203,42 @@ void wgt_peer_remove_all(struct wgt_device *wg)
 	if (list_empty(&dead))
 		return;
 	synchronize_net();
-	flush_workqueue(wg->crypt_wq);
 	list_for_each_entry_safe(peer, tmp, &dead, peer_list) {
 		list_del_init(&peer->peer_list);
 		wgt_peer_finish_removal(peer);
 	}
+}
+
+/**
+ * wgt_peer_crypt_begin() - a packet of @peer is about to enter a crypto
+ * ring
+ * @peer: the peer
+ *
+ * Counted before the dead check (the atomic orders the two), so that
+ * removal, which sets is_dead and then waits for the count to reach zero,
+ * either sees this packet or makes us back out.
+ *
+ * Return: false when the peer is being removed: do not queue.
+ */
+bool wgt_peer_crypt_begin(struct wgt_peer *peer)
+{
+	atomic_inc_return(&peer->crypt_in_flight);
+	if (unlikely(READ_ONCE(peer->is_dead))) {
+		wgt_peer_crypt_end(peer);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * wgt_peer_crypt_end() - a crypto worker is done with a packet of @peer
+ * (or it never entered the ring); the last one wakes a waiting removal
+ * @peer: the peer
+ */
+void wgt_peer_crypt_end(struct wgt_peer *peer)
+{
+	if (atomic_dec_and_test(&peer->crypt_in_flight))
+		wake_up_var(&peer->crypt_in_flight);
 }
 
 /**

@@ -71,6 +71,9 @@ union wgt_endpoint {
  * @tx_queue: packets with their nonces, in nonce order, being encrypted
  *	and then sent from the front (chapter 5)
  * @tx_send_lock: one sender at a time drains @tx_queue, keeping the order
+ * @crypt_in_flight: packets of this peer in the device's encrypt or
+ *	decrypt ring or in a worker's hands; removal waits for zero, since
+ *	any CPU's worker may hold one (chapters 4 and 5)
  */
 struct wgt_peer {
 	struct wgt_device *wg;
@@ -107,6 +110,7 @@ struct wgt_peer {
 	struct sk_buff_head staged_queue;
 	struct sk_buff_head tx_queue;
 	spinlock_t tx_send_lock; /* see above */
+	atomic_t crypt_in_flight;
 };
 
 struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
@@ -114,12 +118,15 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 void wgt_peer_remove(struct wgt_peer *peer);
 void wgt_peer_remove_all(struct wgt_device *wg);
 struct wgt_peer *wgt_peer_get_maybe_zero(struct wgt_peer *peer);
+struct wgt_peer *wgt_peer_get(struct wgt_peer *peer);
 void wgt_peer_put(struct wgt_peer *peer);
 void wgt_peer_queue_work(struct wgt_peer *peer, struct work_struct *work);
 void wgt_peer_clear_route(struct wgt_peer *peer);
 void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa);
 void wgt_peer_reset_sessions(struct wgt_peer *peer);
 void wgt_peer_clear_keys_work(struct work_struct *work);
+bool wgt_peer_crypt_begin(struct wgt_peer *peer);
+void wgt_peer_crypt_end(struct wgt_peer *peer);
 int wgt_peer_slab_init(void);
 void wgt_peer_slab_uninit(void);
 

@@ -14,6 +14,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/ptr_ring.h>
+#include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/udp.h>
 #include <net/ip_tunnels.h>
@@ -280,6 +281,8 @@ void wgt_decrypt_worker(struct work_struct *work)
 		local_bh_disable();
 		napi_schedule(&peer->napi);
 		local_bh_enable();
+		/* Last touch of the peer for this packet: removal may go on. */
+		wgt_peer_crypt_end(peer);
 		cond_resched();
 	}
 }
@@ -476,6 +479,8 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	struct wgt_keypair *keypair;
 	struct wgt_rx_cb *cb;
 	struct wgt_peer *peer;
+	u64 counter;
+	u32 index;
 	int cpu;
 
 	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
@@ -504,15 +509,24 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 		wgt_rx_drop(wg, skb, "peer queue full");
 		return;
 	}
+	if (!wgt_peer_crypt_begin(peer)) {
+		wgt_rx_release(skb);
+		wgt_rx_drop(wg, skb, "peer removed");
+		return;
+	}
 	skb_queue_tail(&peer->rx_queue, skb);
+	/* Once in the ring the skb is a worker's: read nothing of it after. */
+	index = le32_to_cpu(msg->receiver_index);
+	counter = cb->counter;
 	if (ptr_ring_produce_bh(&wg->decrypt_ring, skb)) {
 		skb_unlink(skb, &peer->rx_queue);
+		wgt_peer_crypt_end(peer);
 		wgt_rx_release(skb);
 		wgt_rx_drop(wg, skb, "decrypt queue full");
 		return;
 	}
 	cpu = wgt_next_cpu(wg);
-	trace_rx_data_enqueue(skb, le32_to_cpu(msg->receiver_index), cb->counter, cpu);
+	trace_rx_data_enqueue(skb, index, counter, cpu);
 	queue_work_on(cpu, wg->crypt_wq, &per_cpu_ptr(wg->crypt_workers, cpu)->work);
 }
 
@@ -536,6 +550,14 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 	case WGT_MSG_INITIATION:
 	case WGT_MSG_RESPONSE:
 	case WGT_MSG_COOKIE_REPLY:
+		/*
+		 * An answer needs fresh ephemeral keys and cookie secrets: not
+		 * from a random generator that is not seeded yet (early boot).
+		 */
+		if (unlikely(!rng_is_initialized())) {
+			wgt_rx_drop(wg, skb, "random generator not ready");
+			return;
+		}
 		if (skb_queue_len(&wg->handshake_queue) >= WGT_MAX_QUEUED_HANDSHAKES) {
 			wgt_rx_drop(wg, skb, "handshake queue full");
 			return;

@@ -445,10 +445,6 @@ static int wgt_st_side_init(struct wgt_st_side *side, u8 first_key_byte)
 		return -ENOMEM;
 	side->wg = netdev_priv(side->dev);
 	side->wg->dev = side->dev;
-	/* Peer removal waits for the decrypt workers: give it a queue to wait on. */
-	side->wg->crypt_wq = alloc_workqueue("wgtour-selftest", 0, 0);
-	if (!side->wg->crypt_wq)
-		return -ENOMEM;
 	mutex_init(&side->wg->conf_lock);
 	INIT_LIST_HEAD(&side->wg->peer_list);
 	wgt_pubkey_table_init(&side->wg->pubkey_table);
@@ -484,8 +480,6 @@ static void wgt_st_side_free(struct wgt_st_side *side)
 	wgt_peer_remove_all(side->wg);
 	mutex_unlock(&side->wg->conf_lock);
 	rcu_barrier();
-	if (side->wg->crypt_wq)
-		destroy_workqueue(side->wg->crypt_wq);
 	free_netdev(side->dev);
 }
 

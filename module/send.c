@@ -16,6 +16,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/ptr_ring.h>
+#include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <net/icmp.h>
 #include <net/ip.h>
@@ -61,6 +62,11 @@ void wgt_send_initiation_work(struct work_struct *work)
 
 	if (READ_ONCE(peer->is_dead) || !netif_running(peer->wg->dev))
 		goto out;
+	/* No ephemeral key from an unseeded generator; the retry timer tries again. */
+	if (unlikely(!rng_is_initialized())) {
+		wgt_timers_handshake_initiated(peer);
+		goto out;
+	}
 	atomic64_set(&peer->last_sent_handshake_ns, ktime_get_boottime_ns());
 	if (!wgt_noise_create_initiation(peer->wg, &peer->handshake, &msg))
 		goto out;
@@ -281,6 +287,8 @@ void wgt_encrypt_worker(struct work_struct *work)
 		/* Publish the result; the sender reads the state with acquire. */
 		smp_store_release(&cb->state, ok ? WGT_TX_ENCRYPTED : WGT_TX_FAILED);
 		wgt_send_ordered(peer);
+		/* Last touch of the peer for this packet: removal may go on. */
+		wgt_peer_crypt_end(peer);
 		cond_resched();
 	}
 }
@@ -330,15 +338,23 @@ static bool wgt_queue_for_encryption(struct wgt_peer *peer,
 		return false;
 	trace_tx_nonce(skb, le32_to_cpu(keypair->remote_index), nonce);
 	/* The skb holds the keypair, and so the peer, until it is sent. */
-	wgt_peer_get_maybe_zero(peer);
+	wgt_peer_get(peer);
 	cb->keypair = wgt_keypair_get(keypair);
 	cb->nonce = nonce;
 	cb->plain_len = skb->len;
 	cb->state = WGT_TX_PENDING;
 
+	if (!wgt_peer_crypt_begin(peer)) {
+		wgt_tx_release(keypair);
+		trace_tx_drop(wg->dev, skb, "peer removed");
+		DEV_STATS_INC(wg->dev, tx_dropped);
+		kfree_skb(skb);
+		return true;
+	}
 	skb_queue_tail(&peer->tx_queue, skb);
 	if (ptr_ring_produce_bh(&wg->encrypt_ring, skb)) {
 		skb_unlink(skb, &peer->tx_queue);
+		wgt_peer_crypt_end(peer);
 		wgt_tx_release(keypair);
 		trace_tx_drop(wg->dev, skb, "encrypt queue full");
 		DEV_STATS_INC(wg->dev, tx_dropped);
@@ -482,6 +498,7 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 	struct wgt_peer *peer;
 	unsigned int mtu, n = 0;
 	const char *why;
+	bool split;
 
 	if (trace_tx_xmit_enabled()) {
 		wgt_trace_addrs_of(skb, &inner);
@@ -513,9 +530,11 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 		segs = skb;
 		skb_mark_not_on_list(segs);
 	}
+	/* Decided now: once staged, a segment belongs to other CPUs. */
+	split = segs->next;
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
-		if (trace_tx_gso_segment_enabled() && segs->next) {
+		if (trace_tx_gso_segment_enabled() && split) {
 			wgt_trace_addrs_of(skb, &inner);
 			trace_tx_gso_segment(skb, n, &inner);
 		}
