@@ -30,7 +30,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/vm.sh
 
 out=$1 ko=$2 notrace_ko=$3
-rounds=${4:-3} secs=${5:-3} pings=${6:-20}
+rounds=${4:-4} secs=${5:-3} pings=${6:-20}
 variants="ours stock go notrace traced"
 pids=()
 

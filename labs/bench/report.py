@@ -172,13 +172,15 @@ def main():
           f"{env.get('host_loadavg_before', '?')} before, {env.get('host_loadavg_after', '?')} after; "
           f"{env.get('host_other_qemus', '?')} other QEMU processes at the start"
           " (a busy host slows the guest down and widens the noise)")
-    try:
-        busy = float(env["host_loadavg_before"].split()[0]) > float(env["host_cpus"])
-    except (KeyError, ValueError, IndexError):
-        busy = False
+    busy = False
+    for when in ("host_loadavg_before", "host_loadavg_after"):
+        try:
+            busy |= float(env[when].split()[0]) > float(env["host_cpus"])
+        except (KeyError, ValueError, IndexError):
+            pass
     if busy:
-        print("WARNING: the host was busy (load average above its CPU count): the guest's vCPUs")
-        print("         were starved unevenly, and runs vary far beyond the usual +-20 %")
+        print("WARNING: the host was busy (1-minute load average above its CPU count, before or after):")
+        print("         the guest's vCPUs were starved unevenly; runs vary far beyond the usual +-20 %")
     print()
     print(f"{'variant':33} {'TCP Mbit/s':>10} {'UDP Mbit/s':>10} {'UDP loss':>8} "
           f"{'ping ms':>7}   {'TCP':>5} {'UDP':>5} {'ping':>5}  (x stock)")

@@ -11,12 +11,12 @@
 # empty inline; nm proves no __tracepoint_* symbol is left in it. After the
 # VM: labs/bench/report.py prints the table and writes results.json.
 #
-# Environment: BENCH_ROUNDS (3), BENCH_SECS (3, per iperf3 stream),
+# Environment: BENCH_ROUNDS (4), BENCH_SECS (3, per iperf3 stream),
 # BENCH_PINGS (20).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/bench
-rounds=${BENCH_ROUNDS:-3} secs=${BENCH_SECS:-3} pings=${BENCH_PINGS:-20}
+rounds=${BENCH_ROUNDS:-4} secs=${BENCH_SECS:-3} pings=${BENCH_PINGS:-20}
 kver=$("$root/labs/vm/kver") || exit 1
 start=$(date +%s.%N)
 
