@@ -40,6 +40,9 @@ check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
+lab-tx: module ## the transmission lab: GSO packets cut, encrypted on several CPUs, sent
+	@labs/tx/run.sh
+
 bench: module ## iperf3 TCP/UDP and ping: wgtour.ko vs stock wireguard.ko vs wireguard-go, and the tracepoints' cost
 	@labs/bench/run.sh
 
@@ -47,4 +50,4 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check lab-rx bench clean
+.PHONY: help setup module lint book shell check lab-rx lab-tx bench clean

@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn a trace of traces/tx.bt into a summary and pictures (chapter 5).
+
+usage: traces/render_tx.py TRACE [--out DIR] [--xmit N]
+       traces/render_tx.py TRACE --dot OUT.dot [--title TEXT]
+       traces/render_tx.py TRACE --check [SVG...]
+
+TRACE is what traces/tx.bt printed, in traces/rx.bt's format (one event a
+line, "TS_NS CPU COMM CTX EVENT key=value ..."); it is read by
+traces/render.py's parser, and the per-stage numbers use its statistics.
+
+A datagram's path: for a packet the stack handed over whole, its own events
+from tx_xmit on; for a segment of a GSO packet, its parent's tx_xmit,
+tx_route and tx_gso_split, then its own events from tx_gso_segment on
+(tx.bt prints the parent with every segment). tx_handshake_wait, which names
+no skb, goes to the packets staged on its CPU before it and given their
+nonce after it.
+
+The default prints one GSO packet's journey (the one cut into the most
+segments that all went through every stage; --xmit N picks the Nth packet
+handed to wgtour instead): tx_xmit, tx_route, tx_gso_split, then every
+segment's stages with CPU, context, task and microseconds since tx_xmit,
+and on which CPUs its segments were encrypted. Then a table over every
+datagram (per stage: count, median and 99th percentile of the time since
+its previous stage, where it ran), GSO in numbers, and drops by reason.
+With --out it writes DIR/swimlane.svg (that GSO packet: a lane per CPU, a
+row per segment, time across), DIR/stages.dot and DIR/stages.svg (graphviz).
+
+--check exits 1 unless a GSO packet was cut into at least 2 segments and
+at least one of them went through GSO_CORE below in order, and each SVG
+given is well-formed XML naming every stage of GSO_CORE.
+"""
+import argparse
+import collections
+import html
+import math
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import render  # noqa: E402  traces/render.py: parse, stats, pct, addr
+
+STAGES = [
+    ("tx_xmit", "stack hands it over (ndo_start_xmit)"),
+    ("tx_route", "cryptokey routing: the peer"),
+    ("tx_gso_split", "GSO packet cut into segments"),
+    ("tx_gso_segment", "one segment of it"),
+    ("tx_stage", "staged on the peer's queue"),
+    ("tx_handshake_wait", "no session: wait for a handshake"),
+    ("tx_nonce", "nonce (message counter)"),
+    ("tx_encrypt_enqueue", "encrypt ring, a CPU picked"),
+    ("tx_encrypt", "encrypted in place (kworker)"),
+    ("net_dev_queue", "outer UDP queued on the veth (kernel)"),
+    ("tx_send", "UDP send returned, in order"),
+    ("tx_drop", "dropped by wgtour"),
+    ("consume_skb", "freed after use (kernel)"),
+    ("kfree_skb", "freed by kfree_skb (kernel)"),
+]
+WORDS = dict(STAGES)
+ORDER = {name: i for i, (name, _) in enumerate(STAGES)}
+# Every datagram that is sent passes these, in this order.
+CORE = ["tx_xmit", "tx_route", "tx_stage", "tx_nonce", "tx_encrypt_enqueue",
+        "tx_encrypt", "tx_send"]
+# And a segment of a GSO packet these.
+GSO_CORE = ["tx_xmit", "tx_route", "tx_gso_split", "tx_gso_segment", "tx_stage",
+            "tx_nonce", "tx_encrypt_enqueue", "tx_encrypt", "tx_send"]
+KERNEL = ("net_dev_queue", "consume_skb", "kfree_skb")
+HEAD = ("tx_xmit", "tx_route", "tx_gso_split")
+
+
+class Datagram:
+    """One datagram's path: a whole packet, or one segment of a GSO packet."""
+
+    def __init__(self, skb, xmit, n=None):
+        self.skb, self.xmit, self.n = skb, xmit, n
+        self.events = []
+
+    def sort(self):
+        self.events.sort(key=lambda e: (e.ts, ORDER.get(e.name, 99)))
+
+    def names(self):
+        return [e.name for e in self.events]
+
+    def first(self, name):
+        for e in self.events:
+            if e.name == name:
+                return e
+        return None
+
+
+class Xmit:
+    """What the stack handed to wgtour: a packet, maybe a GSO one."""
+
+    def __init__(self, event):
+        self.skb = event.f.get("skb")
+        self.event = event
+        self.head = [event]         # tx_xmit, tx_route, tx_gso_split
+        self.tail = []              # the parent's own end (consume_skb)
+        self.segs = []              # Datagram per segment (GSO)
+        self.whole = None           # the Datagram when not cut
+
+    def split(self):
+        for e in self.head:
+            if e.name == "tx_gso_split":
+                return e
+        return None
+
+    def datagrams(self):
+        return self.segs if self.split() else [self.whole]
+
+    def inner(self):
+        f = self.event.f
+        return "%s -> %s" % (render.addr(f.get("saddr", "?")), render.addr(f.get("daddr", "?")))
+
+
+def group(events):
+    """The xmits, each with its datagrams, and every datagram."""
+    xmits, current = [], {}     # skb -> Datagram or Xmit (before its split)
+    parents = {}                # skb -> the last Xmit of that address
+    waits = []
+    for e in events:
+        if e.name == "tx_handshake_wait":
+            waits.append(e)
+            continue
+        skb = e.f.get("skb")
+        if skb is None:
+            continue
+        if e.name == "tx_xmit":
+            x = Xmit(e)
+            xmits.append(x)
+            x.whole = Datagram(skb, x)
+            x.whole.events.append(e)
+            current[skb] = parents[skb] = x
+            continue
+        if e.name == "tx_gso_segment":
+            parent = parents.get(e.f.get("parent"))
+            if not isinstance(parent, Xmit):
+                continue
+            d = Datagram(skb, parent, int(e.f.get("n", len(parent.segs))))
+            d.events.append(e)
+            parent.segs.append(d)
+            current[skb] = d
+            continue
+        owner = current.get(skb)
+        if isinstance(owner, Xmit):
+            if e.name in HEAD:
+                owner.head.append(e)
+                owner.whole.events.append(e)
+            elif owner.split():
+                owner.tail.append(e)    # the parent freed after the split
+                current.pop(skb, None)
+            else:
+                owner.whole.events.append(e)
+                current[skb] = owner.whole
+        elif owner is not None:
+            owner.events.append(e)
+        if e.name in ("tx_send", "consume_skb", "kfree_skb") and not isinstance(owner, Xmit):
+            current.pop(skb, None)
+    grams = []
+    for x in xmits:
+        if x.split():
+            for d in x.segs:
+                d.events[:0] = x.head
+                grams.append(d)
+        else:
+            grams.append(x.whole)
+    for w in waits:
+        for d in grams:
+            st, nonce = d.first("tx_stage"), d.first("tx_nonce")
+            if st and st.cpu == w.cpu and st.ts <= w.ts and (not nonce or nonce.ts >= w.ts):
+                d.events.append(w)
+    for d in grams:
+        d.sort()
+    return xmits, grams
+
+
+def in_order(d, stages):
+    it = iter(d.names())
+    return all(s in it for s in stages)
+
+
+def enc_cpus(x):
+    """Per CPU, the segments it encrypted."""
+    c = collections.Counter()
+    for d in x.datagrams():
+        e = d.first("tx_encrypt")
+        if e:
+            c[e.cpu] += 1
+    return c
+
+
+def pick(xmits, n=None):
+    if n is not None:
+        return xmits[n] if 0 <= n < len(xmits) else None
+    gso = [x for x in xmits if x.split() and x.segs]
+
+    def score(x):
+        full = sum(1 for d in x.segs if in_order(d, GSO_CORE))
+        return (full == len(x.segs), len(enc_cpus(x)) > 1, full)
+    if gso:
+        return max(gso, key=score)
+    return xmits[0] if xmits else None
+
+
+def detail(e, reasons):
+    f = e.f
+    if e.name == "tx_xmit":
+        return "len=%s gso_segs=%s %s -> %s" % (f.get("len"), f.get("gso_segs"),
+                                                render.addr(f.get("saddr", "")),
+                                                render.addr(f.get("daddr", "")))
+    if e.name == "tx_gso_split":
+        return "segs=%s first=%s" % (f.get("segs"), f.get("first"))
+    if e.name == "tx_gso_segment":
+        return "n=%s skb=%s len=%s" % (f.get("n"), f.get("skb"), f.get("len"))
+    if e.name == "kfree_skb":
+        return "reason=%s at %s" % (reasons.get(f.get("reason"), f.get("reason")), f.get("at"))
+    keep = ("peer", "len", "queued", "index", "counter", "encrypt_cpu", "ok", "dev",
+            "to", "err", "reason")
+    return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
+
+
+def line(e, t0, reasons, indent="  "):
+    return "%s%9.1f  %3d  %-7s  %-15s  %-18s  %-36s  %s" % (
+        indent, (e.ts - t0) / 1000, e.cpu, e.ctx, e.comm[:15], e.name,
+        WORDS.get(e.name, ""), detail(e, reasons))
+
+
+def show_xmit(x, reasons, out):
+    t0 = x.event.ts
+    split = x.split()
+    if split:
+        out.append("One GSO packet's journey: skb %s, %s bytes of %s, cut into %s "
+                   "segments (gso_segs=%s)" % (x.skb, x.event.f.get("len"), x.inner(),
+                                               split.f.get("segs"), x.event.f.get("gso_segs")))
+    else:
+        out.append("One packet's journey: skb %s, %s bytes of %s (not GSO)"
+                   % (x.skb, x.event.f.get("len"), x.inner()))
+    out.append("  %9s  %3s  %-7s  %-15s  %-18s  %-36s  %s" %
+               ("+us", "CPU", "context", "task", "event", "stage", "details"))
+    head = set(id(e) for e in x.head)
+    for e in sorted(x.head + x.tail, key=lambda e: e.ts):
+        out.append(line(e, t0, reasons))
+    for d in x.datagrams():
+        if split:
+            out.append("    segment %s: skb %s" % (d.n, d.skb))
+        for e in d.events:
+            if id(e) not in head:
+                out.append(line(e, t0, reasons, "    " if split else "  "))
+    cpus = enc_cpus(x)
+    grams = x.datagrams()
+    sent = [d for d in grams if d.first("tx_send")]
+    if grams and sent:
+        last = max(d.first("tx_send").ts for d in sent)
+        out.append("  %d of %d datagrams sent, the last %.1f us after tx_xmit; encrypted on: %s"
+                   % (len(sent), len(grams), (last - t0) / 1000,
+                      ", ".join("CPU %d (%d)" % kv for kv in sorted(cpus.items())) or "-"))
+    order = [int(d.first("tx_nonce").f.get("counter", -1)) for d in
+             sorted(sent, key=lambda d: d.first("tx_send").ts) if d.first("tx_nonce")]
+    if order:
+        out.append("  counters in the order they were sent: %s%s" % (
+            " ".join(map(str, order)),
+            " (nonce order)" if order == sorted(order) else " (NOT in nonce order)"))
+
+
+def table(xmits, grams, events, reasons, out):
+    delta, _, where = render.stats(grams)
+    gso = [x for x in xmits if x.split()]
+    segs = [d for x in gso for d in x.segs]
+    full = [d for d in grams if in_order(d, CORE)]
+    out.append("All packets: %d handed to wgtour (%d GSO, cut into %d segments, %s per "
+               "packet at most); %d datagrams, %d went through every core stage in order."
+               % (len(xmits), len(gso), len(segs),
+                  max((len(x.segs) for x in gso), default=0), len(grams), len(full)))
+    cpus = collections.Counter(e.cpu for e in events if e.name == "tx_encrypt")
+    spread = [len(enc_cpus(x)) for x in gso]
+    out.append("  encrypted per CPU: %s; GSO packets whose segments were encrypted on "
+               "more than one CPU: %d of %d" % (
+                   ", ".join("CPU %d %d" % kv for kv in sorted(cpus.items())) or "none",
+                   sum(1 for n in spread if n > 1), len(gso)))
+    kicked = [(d.first("tx_encrypt_enqueue"), d.first("tx_encrypt")) for d in grams]
+    kicked = [(q, e) for q, e in kicked if q and e]
+    other = sum(1 for q, e in kicked if str(e.cpu) != q.f.get("encrypt_cpu"))
+    out.append("  encrypt_cpu names the worker that was woken; the encrypt ring is the "
+               "device's, shared: %d of %d" % (other, len(kicked)))
+    out.append("  datagrams were encrypted by another CPU's worker than the one woken for them.")
+    out.append("")
+    out.append("  %-18s  %-36s  %6s  %10s  %10s  %s" %
+               ("event", "stage", "count", "median us", "p99 us", "where it ran (most often)"))
+    for name, words in STAGES:
+        if name not in delta:
+            continue
+        d = delta[name]
+        top = where[name].most_common(1)[0]
+        share = 100 * top[1] / sum(where[name].values())
+        med = "%10.1f" % render.pct(d, 50) if d else "%10s" % "first"
+        p99 = "%10.1f" % render.pct(d, 99) if d else "%10s" % "-"
+        out.append("  %-18s  %-36s  %6d  %s  %s  %s (%d%%)" % (
+            name, words, sum(where[name].values()), med, p99, top[0], share))
+    out.append("  (per datagram; a segment counts its parent's tx_xmit, tx_route and "
+               "tx_gso_split; median and p99: microseconds since its previous stage)")
+    drops = collections.Counter()
+    for e in events:
+        if e.name == "tx_drop":
+            drops["wgtour: " + e.f.get("reason", "?")] += 1
+        elif e.name == "kfree_skb":
+            drops["kernel kfree_skb: %s (in %s)" % (
+                reasons.get(e.f.get("reason"), e.f.get("reason")), e.f.get("at"))] += 1
+    out.append("")
+    if drops:
+        out.append("Drops by reason (tx_drop, every wgtour device; kfree_skb of our skbs):")
+        for why, n in drops.most_common():
+            out.append("  %6d  %s" % (n, why))
+    else:
+        out.append("Drops by reason: none")
+
+
+# ---- the swimlane: one GSO packet, a lane per CPU, a row per segment ----
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+           "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939",
+           "#843c39", "#7b4173"]
+COLOR = {name: PALETTE[i % len(PALETTE)] for i, (name, _) in enumerate(STAGES)}
+
+
+def swimlane(x, cpus, title):
+    """Plain SVG text. x: time, linear, from tx_xmit to the last event; y: a
+    lane per CPU, in it a row for the parent and one per segment. Each
+    datagram's stages are joined by a line (which crosses lanes where
+    another CPU takes over); dots coloured by stage (legend below)."""
+    grams = x.datagrams()
+    rows = [("parent" if x.split() else "packet", x.head + x.tail)] + \
+        [("seg %s" % d.n, [e for e in d.events if e.name not in HEAD]) for d in grams
+         if x.split()]
+    if not x.split():
+        rows = [("packet", grams[0].events)]
+    allev = [e for _, evs in rows for e in evs]
+    t0, t1 = x.event.ts, max(e.ts for e in allev)
+    span = max(t1 - t0, 1)
+    row_h, left, top, plot_w = 13, 150, 80, 1100
+    lane_h = row_h * len(rows) + 24
+    lane = {c: top + lane_h * i for i, c in enumerate(cpus)}
+    legend_y = top + lane_h * len(cpus) + 40
+    names = [n for n, _ in STAGES if any(e.name == n for e in allev)]
+    width = left + plot_w + 60
+    height = legend_y + 22 * ((len(names) + 1) // 2) + 30
+
+    def px(e):
+        return left + plot_w * (e.ts - t0) / span
+
+    def py(e, r):
+        return lane[e.cpu] + 16 + row_h * r
+
+    s = ['<?xml version="1.0" encoding="UTF-8"?>',
+         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="11">'
+         % (width, height, width, height),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>' % html.escape(title),
+         '<text x="10" y="42" fill="#555">time runs left to right (linear, %.0f \u00b5s in all); '
+         'a lane per CPU, in it a row per segment; a line joins one datagram\'s stages '
+         '(it changes lane where another CPU takes over)</text>' % (span / 1000)]
+    for i, c in enumerate(cpus):
+        s.append('<rect x="0" y="%d" width="%d" height="%d" fill="%s"/>'
+                 % (lane[c], width, lane_h, "#f2f2f2" if i % 2 else "#fbfbfb"))
+        s.append('<text x="10" y="%d" font-size="14" font-weight="bold">CPU %d</text>'
+                 % (lane[c] + 18, c))
+        for r, (label, _) in enumerate(rows):
+            s.append('<text x="%d" y="%d" fill="#999" font-size="9" text-anchor="end">%s</text>'
+                     % (left - 8, lane[c] + 19 + row_h * r, html.escape(label)))
+    for k in range(0, 11):
+        xx = left + plot_w * k / 10
+        s.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>'
+                 % (xx, top - 6, xx, top + lane_h * len(cpus)))
+        s.append('<text x="%.1f" y="%d" fill="#777" text-anchor="middle">%.0f \u00b5s</text>'
+                 % (xx, top - 10, span * k / 10 / 1000))
+    for r, (label, evs) in enumerate(rows):
+        pts = [(px(e), py(e, r)) for e in evs]
+        if r and x.split():
+            # from the split, on the parent's row, to the segment's first stage
+            sp = x.split()
+            pts.insert(0, (px(sp), py(sp, 0)))
+        if len(pts) > 1:
+            s.append('<polyline points="%s" fill="none" stroke="#888" stroke-width="0.8"/>'
+                     % " ".join("%.1f,%.1f" % p for p in pts))
+        for e in evs:
+            s.append('<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"><title>%s</title></circle>'
+                     % (px(e), py(e, r), COLOR.get(e.name, "#000"), html.escape(
+                         "%s (%s) +%.1f \u00b5s, CPU %d, %s, %s" % (
+                             e.name, label, (e.ts - t0) / 1000, e.cpu, e.ctx, e.comm))))
+    for i, n in enumerate(names):
+        lx, ly = 20 + 560 * (i % 2), legend_y + 22 * (i // 2)
+        s.append('<circle cx="%d" cy="%d" r="6" fill="%s"/>' % (lx, ly - 4, COLOR[n]))
+        s.append('<text x="%d" y="%d"><tspan font-weight="bold">%s</tspan> '
+                 '<tspan fill="#555">%s</tspan></text>'
+                 % (lx + 14, ly, n, html.escape(WORDS[n])))
+    s.append('</svg>')
+    return "\n".join(s) + "\n"
+
+
+def stage_dot(grams, title, generated_by=None):
+    """Every stage seen a node, every step from one stage to the next an
+    edge, with its count and median time; rare steps (< 2 %) left out."""
+    _, edges, _ = render.stats(grams)
+    seen = {n for d in grams for n in d.names()}
+    least = max(2, math.ceil(0.02 * len(grams)))
+    rare = sum(len(d) for d in edges.values() if len(d) < least)
+    edges = {k: d for k, d in edges.items() if len(d) >= least}
+    if rare:
+        title += "\\n(%d steps seen fewer than %d times left out)" % (rare, least)
+    lines = []
+    if generated_by:
+        lines.append("// generated by: %s -- do not edit, regenerate" % generated_by)
+    lines += ["digraph tx_stages {",
+              '  rankdir=TB; nodesep=0.3; ranksep=0.35;',
+              '  label="%s"; labelloc=t; fontname="Helvetica"; fontsize=14;' % title,
+              '  node [shape=box, style="rounded,filled", fillcolor=white, '
+              'fontname="Helvetica", fontsize=11];',
+              '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.6];']
+    fill = {"tx_gso_split": "#e6f0d8", "tx_gso_segment": "#e6f0d8",
+            "tx_encrypt": "#dbe7f5", "tx_encrypt_enqueue": "#dbe7f5",
+            "tx_drop": "#f6d5d5", "kfree_skb": "#f6d5d5"}
+    for name, words in STAGES:
+        if name in seen:
+            lines.append('  %s [label="%s\\n%s", fillcolor="%s"%s];' % (
+                name, name, words.replace('"', "'"), fill.get(name, "white"),
+                ', style="rounded,filled,dashed"' if name in KERNEL else ""))
+    for (a, b), d in sorted(edges.items(), key=lambda kv: (ORDER.get(kv[0][0], 99),
+                                                           ORDER.get(kv[0][1], 99))):
+        back = ORDER.get(b, 99) < ORDER.get(a, 99)
+        lines.append('  %s -> %s [label="%d\\nmedian %.1f \u00b5s"%s%s];' % (
+            a, b, len(d), render.pct(d, 50), ", penwidth=%.1f" % (1 + 2 * math.log10(len(d)))
+            if len(d) > 1 else "", ", style=dashed" if back else ""))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def check(xmits, grams, svgs):
+    failed = 0
+
+    def result(ok, what):
+        nonlocal failed
+        failed += not ok
+        print("%s - %s" % ("ok" if ok else "not ok", what))
+
+    gso = [x for x in xmits if x.split() and len(x.segs) >= 2]
+    result(bool(gso), "a GSO packet was cut into 2 segments or more (%d such, at most %d)"
+           % (len(gso), max((len(x.segs) for x in gso), default=0)))
+    full = [d for x in gso for d in x.segs if in_order(d, GSO_CORE)]
+    result(bool(full), "a segment went through %s in order (%d of %d segments)"
+           % (" -> ".join(GSO_CORE), len(full), sum(len(x.segs) for x in gso)))
+    if not full:
+        for d in [d for x in gso for d in x.segs][:3] or grams[:3]:
+            print("#   skb %s: %s" % (d.skb, " -> ".join(d.names())))
+    for svg in svgs:
+        try:
+            root = ET.parse(svg).getroot()
+        except (ET.ParseError, OSError) as err:
+            result(False, "%s is well-formed XML (%s)" % (svg, err))
+            continue
+        result(root.tag.endswith("svg"), "%s is well-formed XML, an <svg>" % svg)
+        text = " ".join(t for t in root.itertext())
+        missing = [s for s in GSO_CORE if s not in text]
+        result(not missing, "%s names every GSO stage%s" % (
+            svg, " (missing: %s)" % ", ".join(missing) if missing else ""))
+    return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("trace")
+    ap.add_argument("--out", help="directory for swimlane.svg, stages.dot, stages.svg")
+    ap.add_argument("--xmit", type=int, help="which packet to show (0 = the first)")
+    ap.add_argument("--dot", help="write only the stage graph, as DOT, here")
+    ap.add_argument("--title", default="wgtour transmission: the stages of a datagram")
+    ap.add_argument("--check", nargs="*", metavar="SVG",
+                    help="check the trace (and these SVGs) instead of rendering")
+    a = ap.parse_args()
+
+    events, reasons, notes = render.parse(a.trace)
+    xmits, grams = group(events)
+    if a.check is not None:
+        return check(xmits, grams, a.check)
+    if a.dot:
+        gen = "traces/render_tx.py %s --dot %s" % (a.trace, a.dot)
+        with open(a.dot, "w") as f:
+            f.write(stage_dot(grams, a.title, gen))
+        return 0
+    x = pick(xmits, a.xmit)
+    if x is None:
+        print("render_tx.py: no packet in %s" % a.trace, file=sys.stderr)
+        return 1
+
+    out = []
+    show_xmit(x, reasons, out)
+    out.append("")
+    table(xmits, grams, events, reasons, out)
+    lost = sum(int(n.split()[1]) for n in notes if re.match(r"Lost \d+ events", n))
+    if lost:
+        out.append("")
+        out.append("bpftrace lost %d events (its buffer overflowed): some datagrams miss "
+                   "stages, and the counts above are low." % lost)
+    for n in notes:
+        if not re.match(r"Lost \d+ events|Attaching \d+ probes", n):
+            out.append("note from the trace: " + n)
+    print("\n".join(out))
+
+    if a.out:
+        os.makedirs(a.out, exist_ok=True)
+        mine = x.head + x.tail + [e for d in x.datagrams() for e in d.events]
+        cpus = sorted({e.cpu for e in events} | {e.cpu for e in mine})
+        what = ("One GSO packet (%s, %s bytes) cut into %d datagrams, encrypted on CPUs %s"
+                % (x.inner(), x.event.f.get("len"), len(x.segs),
+                   ", ".join(str(c) for c in sorted(enc_cpus(x))))) if x.split() else \
+            "One packet (%s), stage by stage" % x.inner()
+        with open(os.path.join(a.out, "swimlane.svg"), "w") as f:
+            f.write(swimlane(x, cpus, what))
+        dot = os.path.join(a.out, "stages.dot")
+        with open(dot, "w") as f:
+            f.write(stage_dot(grams, "%s (%d datagrams)" % (a.title, len(grams))))
+        subprocess.run(["dot", "-Tsvg", dot, "-o", os.path.join(a.out, "stages.svg")],
+                       check=True)
+        print("\nWritten: %s/ swimlane.svg (that packet), stages.svg (all datagrams; "
+              "source stages.dot), trace.txt (raw)" % a.out.rstrip("/"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
