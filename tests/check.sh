@@ -14,7 +14,7 @@ start=$(date +%s)
 echo "== host tests (lint, book)"
 "$root/tests/run-suite.sh" host 2>&1 | tee "$out/host.tap"
 
-echo "== VM tests (booting the lab VM; about a minute)"
+echo "== VM tests (one boot of the lab VM; about 15 minutes under TCG)"
 "$root/labs/vm/run" --name check --timeout 2700 -- tests/run-suite.sh vm 2>&1 |
 	tee "$out/vm.tap"
 vm_rc=${PIPESTATUS[0]}
