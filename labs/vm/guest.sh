@@ -28,7 +28,12 @@ finish()
 	sleep 10
 }
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# A fresh /tmp, unless the repository itself lives under /tmp (a CI clone
+# may): a tmpfs there would hide it. The overlay root is writable anyway.
+case $wgtour_root/ in
+/tmp/*) ;;
+*) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
+esac
 mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
