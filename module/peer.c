@@ -282,6 +282,8 @@ void wgt_peer_reset_sessions(struct wgt_peer *peer)
 	wgt_keypairs_clear(&peer->keypairs);
 	wgt_handshake_clear(&peer->handshake);
 	peer->handshake_attempts = 0;
+	/* A device brought up again may initiate at once, not REKEY_TIMEOUT later. */
+	atomic64_set(&peer->last_sent_handshake_ns, 0);
 }
 
 /**
