@@ -17,13 +17,17 @@ ktap_plan 3
 # --no-tree: we are not inside a kernel tree. Generated *.mod.c is not ours.
 sources=$(ls "$WGTOUR_ROOT"/module/*.[ch] | grep -v '\.mod\.c$' | grep -v '/trace\.h$')
 cp_opts=(--strict --no-tree --quiet --show-types --terse --no-summary)
-"$checkpatch" "${cp_opts[@]}" -f $sources > "$out/checkpatch.txt" 2>&1
+# Both must hold: nothing printed, and exit status 0 (a checkpatch that
+# failed to run need not have printed anything).
+cp_rc=0
+"$checkpatch" "${cp_opts[@]}" -f $sources > "$out/checkpatch.txt" 2>&1 || cp_rc=$?
 # TRACE_EVENT() is a macro language of its own whose customary layout
 # (one "TP_STRUCT__entry(" per line) trips two layout checks and nothing else.
 "$checkpatch" "${cp_opts[@]}" --ignore OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT \
-	-f "$WGTOUR_ROOT/module/trace.h" >> "$out/checkpatch.txt" 2>&1
-if [ -s "$out/checkpatch.txt" ]; then
+	-f "$WGTOUR_ROOT/module/trace.h" >> "$out/checkpatch.txt" 2>&1 || cp_rc=$?
+if [ $cp_rc != 0 ] || [ -s "$out/checkpatch.txt" ]; then
 	sed 's/^/  /' "$out/checkpatch.txt"
+	[ $cp_rc = 0 ] || echo "  checkpatch exited with status $cp_rc"
 	ktap_result fail "checkpatch --strict: no errors, warnings or checks"
 else
 	ktap_result ok "checkpatch --strict: no errors, warnings or checks"
@@ -35,17 +39,26 @@ trap 'rm -rf "$scratch"' EXIT
 cp "$WGTOUR_ROOT"/module/Kbuild "$WGTOUR_ROOT"/module/*.[ch] "$scratch/"
 
 make -s -C "$kdir" M="$scratch" W=1 C=2 modules > "$out/sparse.txt" 2>&1
-if grep -E 'warning|error' "$out/sparse.txt" | sed 's/^/  /' | grep .; then
+rc=$?
+# A make that failed fails the check, whatever it printed (a missing sparse
+# may say "not found", no "warning" or "error").
+if [ $rc != 0 ] || grep -qE 'warning|error' "$out/sparse.txt"; then
+	grep -E 'warning|error' "$out/sparse.txt" | sed 's/^/  /'
+	[ $rc = 0 ] || { echo "  make exited with status $rc:"; tail -5 "$out/sparse.txt" | sed 's/^/  /'; }
 	ktap_result fail "sparse (C=2) and W=1: no warnings"
 else
 	ktap_result ok "sparse (C=2) and W=1: no warnings"
 fi
 
+# Without the clean, the build below would have nothing to do.
 make -s -C "$kdir" M="$scratch" clean > /dev/null 2>&1
+clean_rc=$?
 make -C "$kdir" M="$scratch" W=1 modules > "$out/w1.txt" 2>&1
 rc=$?
-if [ $rc != 0 ] || grep -q 'warning:' "$out/w1.txt"; then
+if [ $clean_rc != 0 ] || [ $rc != 0 ] || grep -q 'warning:' "$out/w1.txt"; then
 	grep -E 'warning:|error' "$out/w1.txt" | sed 's/^/  /'
+	[ $clean_rc = 0 ] || echo "  make clean exited with status $clean_rc"
+	[ $rc = 0 ] || echo "  make exited with status $rc"
 	ktap_result fail "W=1 build from clean: no warnings"
 else
 	ktap_result ok "W=1 build from clean: no warnings"

@@ -22,7 +22,7 @@ prompt_seen()
 	done
 	return 1
 }
-ktap_check "the shell prompt appears in the terminal" prompt_seen
+ktap_check "the shell prompt appears in the terminal" 'prompt_seen'
 
 tmux send-keys -t "$session" 'echo answer=$((6 * 7)) module=$(ls -d /sys/module/wgtour)' Enter
 typed()
@@ -34,7 +34,7 @@ typed()
 	done
 	return 1
 }
-ktap_check "typed commands run, with wgtour.ko loaded" typed
+ktap_check "typed commands run, with wgtour.ko loaded" 'typed'
 
 tmux send-keys -t "$session" 'exit' Enter
 left()
@@ -46,5 +46,5 @@ left()
 	done
 	return 1
 }
-ktap_check "exit powers the VM off, status 0" left
+ktap_check "exit powers the VM off, status 0" 'left'
 ktap_finish

@@ -6,7 +6,9 @@
 #
 #   ktap_plan N          print the header and the plan
 #   ktap_result ok|fail DESCRIPTION
-#   ktap_check DESCRIPTION COMMAND...   run COMMAND, pass when it succeeds
+#   ktap_check DESCRIPTION EXPRESSION  evaluate EXPRESSION (one argument, a
+#                        shell expression, usually in single quotes so its
+#                        variables are read when it runs); pass when it is true
 #   ktap_skip DESCRIPTION REASON
 #   ktap_finish          exit 0 if everything passed, 1 otherwise
 #
@@ -33,14 +35,25 @@ ktap_result()
 	fi
 }
 
+# The whole condition must be one argument: in the old form
+# "ktap_check DESC [ A ] && [ B ]" the shell gave ktap_check only "[ A ]" and
+# tested B after the verdict was printed. A call with any other number of
+# arguments is a failed result that says why, and returns 1 so a following
+# "&& ..." does not run either.
 ktap_check()
 {
-	local desc=$1
-	shift
-	if "$@"; then
-		ktap_result ok "$desc"
+	if [ $# != 2 ]; then
+		echo "# ktap_check: wants DESCRIPTION and one quoted EXPRESSION, got $# arguments: $*"
+		ktap_result fail "${1:-?} (malformed check)"
+		return 1
+	fi
+	# Underscored names: the expression sees the caller's variables.
+	local _ktap_desc=$1 _ktap_expr=$2
+	if eval "$_ktap_expr"; then
+		ktap_result ok "$_ktap_desc"
 	else
-		ktap_result fail "$desc"
+		ktap_result fail "$_ktap_desc"
+		return 1
 	fi
 }
 

@@ -2,8 +2,11 @@
 #
 # Helpers for tests that run inside the lab VM (tests/vm/*.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
+# WGT_SPLAT: the patterns of a kernel report, shared with the VM harness.
+. "$(dirname "${BASH_SOURCE[0]}")/../../labs/vm/lib.sh"
 
-WGTOUR_KO=$WGTOUR_ROOT/module/wgtour.ko
+# A test run may point this at another build (tests/mutate.sh does).
+WGTOUR_KO=${WGTOUR_KO:-$WGTOUR_ROOT/module/wgtour.ko}
 
 if [ "${WGTOUR_IN_VM:-}" != 1 ]; then
 	echo "# this test runs inside the lab VM: make check, or labs/vm/run $0" >&2

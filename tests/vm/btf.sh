@@ -10,12 +10,14 @@
 ktap_plan 4
 wgt_load
 ktap_check "the kernel accepted the module's BTF (/sys/kernel/btf/wgtour)" \
-	test -s /sys/kernel/btf/wgtour
+	'test -s /sys/kernel/btf/wgtour'
 dump=$(bpftool btf dump file /sys/kernel/btf/wgtour 2>&1)
+# btf_has KIND NAME - the dump lists it, as "[id] KIND 'NAME' ..."
+btf_has() { grep -q "$1 '$2'" <<< "$dump"; }
 ktap_check "bpftool sees struct wgt_peer and struct wgt_keypair" \
-	eval 'grep -q "STRUCT '"'"'wgt_peer'"'"'" <<< "$dump" && grep -q "STRUCT '"'"'wgt_keypair'"'"'" <<< "$dump"'
+	'btf_has STRUCT wgt_peer && btf_has STRUCT wgt_keypair'
 ktap_check "bpftool sees the static function wgt_receive_poll" \
-	grep -q "FUNC 'wgt_receive_poll'" <<< "$dump"
+	'btf_has FUNC wgt_receive_poll'
 
 # A kfunc probe on a static function of ours, fired by a lookup in the
 # allowed-IPs trie (a ping to an address one peer owns).
@@ -40,5 +42,5 @@ done
 wait "$bt"
 sed 's/^/# /' "$out"
 ktap_check "bpftrace kfunc:wgtour:wgt_allowedips_lookup fired" \
-	grep -Eq '^@calls: [1-9]' "$out"
+	'grep -Eq "^@calls: [1-9]" "$out"'
 ktap_finish

@@ -37,6 +37,7 @@
 # either side, no keypair on ours as initiator (as responder it derives one,
 # unconfirmed, before it can know the psk differs), and ours rejects their
 # response.
+# shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
 
@@ -257,7 +258,7 @@ agree()
 # scenario N FAMILY PSK INITIATOR(ours|theirs) LABEL
 scenario()
 {
-	local n=$1 family=$2 psk=$3 who=$4 label=$5 first ev ok pingok
+	local n=$1 family=$2 psk=$3 who=$4 label=$5 first ev ok pingok agreed
 	local from=$A to=10.0.$n.2 to6=fd00:$n::2 back=$B back4=10.0.$n.1 back6=fd00:$n::1
 	if [ "$who" = theirs ]; then
 		from=$B to=10.0.$n.1 to6=fd00:$n::1 back=$A back4=10.0.$n.2 back6=fd00:$n::2
@@ -284,11 +285,12 @@ scenario()
 	fi
 	ok=$?
 	ktap_check "$label: handshake completes, $who initiating (our first: ${first%% dev=*} type $(sed -n 's/.* type=\([0-9]*\).*/\1/p' <<< "$first"))" \
-		[ $ok = 0 ]
-	ktap_check "$label: ping inner IPv4 and IPv6, both ways" [ $pingok = 0 ]
+		'[ $ok = 0 ]'
+	ktap_check "$label: ping inner IPv4 and IPv6, both ways" '[ $pingok = 0 ]'
 	agree "$n" "$family" "$psk"
+	agreed=$?
 	ktap_check "$label: wg show agrees (handshake, endpoints, psk, tx = peer's rx both ways)" \
-		[ $? = 0 ]
+		'[ $agreed = 0 ]'
 }
 
 # iperf FROMNS TONS TOADDR - 3 s of TCP; prints the receiver's Mbit/s
@@ -320,11 +322,15 @@ ping_rc=$?
 after=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
 echo "# after the reset: keypairs we initiated: $before before, $after after"
 ktap_check "1: after ip link set down/up, our ping completes a new handshake (we initiate)" \
-	[ $ping_rc = 0 ] && [ "$after" -gt "$before" ]
-up=$(iperf $A $B 10.0.$n.2) && [ -n "$up" ]
-ktap_check "1: iperf3 TCP ours -> wireguard-go, 3 s, completes (${up:-?} Mbit/s)" [ $? = 0 ]
-down=$(iperf $B $A 10.0.$n.1) && [ -n "$down" ]
-ktap_check "1: iperf3 TCP wireguard-go -> ours, 3 s, completes (${down:-?} Mbit/s)" [ $? = 0 ]
+	'[ $ping_rc = 0 ] && [ "$after" -gt "$before" ]'
+up=$(iperf $A $B 10.0.$n.2)
+up_rc=$?
+ktap_check "1: iperf3 TCP ours -> wireguard-go, 3 s, completes (${up:-?} Mbit/s)" \
+	'[ $up_rc = 0 ] && [ -n "$up" ]'
+down=$(iperf $B $A 10.0.$n.1)
+down_rc=$?
+ktap_check "1: iperf3 TCP wireguard-go -> ours, 3 s, completes (${down:-?} Mbit/s)" \
+	'[ $down_rc = 0 ] && [ -n "$down" ]'
 echo "# iperf3 through the tunnel (receiver side): ours->go ${up:-?} Mbit/s, go->ours ${down:-?} Mbit/s"
 teardown 1
 
@@ -352,9 +358,9 @@ if setup $n 4 "$tmp/psk" "$tmp/psk2"; then
 	rej=$(grep -c '^handshake_reject.*type=2 reason=response does not decrypt' <<< "$ev")
 	echo "# wrong psk: ping rc $a_rc/$b_rc, latest handshake ours ${ohs:-?} theirs ${ths:-?}, our keypairs $kp, responses we rejected $rej"
 	ktap_check "5 (wrong psk): no ping either way, no latest handshake on either side" \
-		[ $a_rc != 0 ] && [ $b_rc != 0 ] && [ "$ohs" = 0 ] && [ "$ths" = 0 ]
+		'[ $a_rc != 0 ] && [ $b_rc != 0 ] && [ "$ohs" = 0 ] && [ "$ths" = 0 ]'
 	ktap_check "5 (wrong psk): ours rejects their response (response does not decrypt), completes no session as initiator" \
-		[ "$rej" -ge 1 ] && [ "$kp" = 0 ]
+		'[ "$rej" -ge 1 ] && [ "$kp" = 0 ]'
 else
 	ktap_result fail "5 (wrong psk): setup"
 	ktap_result fail "5 (wrong psk): setup"

@@ -29,6 +29,7 @@
 # cookie key and its own MAC1). Meanwhile a legitimate peer, wireguard-go,
 # which implements cookies, pings through wgr0 and must complete its
 # handshake during the flood, or at the latest right after it.
+# shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
 
@@ -126,7 +127,7 @@ cap_rc=$?
 cap_pid=
 ip -n $I link del wgi0
 ktap_check "(a) our module's initiation captured by a plain UDP listener (148 bytes, type 1)" \
-	[ $cap_rc = 0 ]
+	'[ $cap_rc = 0 ]'
 
 ip -n $R link add wgr0 type wireguard
 ip netns exec $R wg set wgr0 private-key "$tmp/kr" listen-port 51820 \
@@ -145,9 +146,9 @@ send2=$(count 'handshake_send: dev=wgr0 .* type=2 ')
 replayed=$(count 'handshake_reject: dev=wgr0 type=1 reason=replayed timestamp$')
 echo "# replay: responses per copy: ${responses:-none}; trace: $recv1 initiation(s) accepted, $send2 response(s) sent, $replayed rejected as replayed"
 ktap_check "(a) the first copy draws a response, the three replays none (responses: ${responses:-none})" \
-	[ "$responses" = "1 0 0 0" ]
+	'[ "$responses" = "1 0 0 0" ]'
 ktap_check "(a) trace: 1 initiation accepted, 1 response sent, 3 handshake_reject \"replayed timestamp\"" \
-	[ "$recv1" = 1 ] && [ "$send2" = 1 ] && [ "$replayed" = 3 ]
+	'[ "$recv1" = 1 ] && [ "$send2" = 1 ] && [ "$replayed" = 3 ]'
 
 # ---- (b) load ------------------------------------------------------------
 # wireguard-go: foreground mode, backgrounded here (daemon mode fails in the VM)
@@ -182,7 +183,7 @@ for i in $(seq 80); do
 	sleep 0.1
 done
 echo "# under load after $(since "$flood_start") s of flood: $loaded"
-ktap_check "(b) the flood puts wgr0 under load (trace: under_load on=1)" [ $loaded = 1 ]
+ktap_check "(b) the flood puts wgr0 under load (trace: under_load on=1)" '[ $loaded = 1 ]'
 
 t0=$(date +%s.%N)
 ip netns exec $G ping -q -c 1 -w 20 10.0.1.1 > "$tmp/ping.log" 2>&1
@@ -235,15 +236,15 @@ echo "# wireguard-go: ping rc $ping_rc after $t_ping s (flooder still running th
 [ $ping_rc != 0 ] && sed 's/^/#   /' "$tmp/ping.log"
 
 ktap_check "(b) wgr0 answers the flood with cookie replies (cookie_send: $cookies)" \
-	[ "$cookies" -gt 0 ]
+	'[ "$cookies" -gt 0 ]'
 ktap_check "(b) the flooder receives 64-byte type-3 cookie replies (${replies:-0}), no more than were sent" \
-	[ "${replies:-0}" -gt 0 ] && [ "${replies:-0}" -le "$cookies" ]
+	'[ "${replies:-0}" -gt 0 ] && [ "${replies:-0}" -le "$cookies" ]'
 ktap_check "(b) the cookie replies are genuine: a sample opens with the cookie key and our MAC1 ($verified ok, $bad bad)" \
-	[ "${verified:-0}" -gt 0 ] && [ "${bad:-1}" = 0 ]
+	'[ "${verified:-0}" -gt 0 ] && [ "${bad:-1}" = 0 ]'
 ktap_check "(b) wireguard-go completes its handshake during or right after the flood (while under load: ${during:-no})" \
-	[ $ping_rc = 0 ] || [ $after_rc = 0 ]
+	'[ $ping_rc = 0 ] || [ $after_rc = 0 ]'
 ktap_check "(b) wgr0 accepted wireguard-go's initiation and made its keypair ($go_accepted, $go_keypairs)" \
-	[ "$go_accepted" -ge 1 ] && [ "$go_keypairs" -ge 1 ]
+	'[ "$go_accepted" -ge 1 ] && [ "$go_keypairs" -ge 1 ]'
 
 echo "# handshake_replay_load.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

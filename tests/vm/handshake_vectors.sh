@@ -21,6 +21,7 @@
 # vectors (noise_ref.py --selftest), and against the stock wireguard.ko,
 # which must accept the reference's initiation, answer with a response the
 # reference can verify, and carry a ping both ways under the derived keys.
+# shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 
 ref=$WGTOUR_ROOT/tests/lib/noise_ref.py
@@ -33,7 +34,7 @@ selftest=$(python3 "$ref" --selftest 2>&1)
 selftest_rc=$?
 sed 's/^/# /' <<< "$selftest"
 ktap_check "noise_ref.py --selftest: RFC 7748, RFC 8439, XChaCha vectors" \
-	[ "$selftest_rc" = 0 ]
+	'[ "$selftest_rc" = 0 ]'
 
 # 2-7. The module's vectors. Reload it with selftest=1, as selftests.sh does,
 # and read only what it printed after our marker.
@@ -136,10 +137,10 @@ interop_rc=9 data_ok=0
 stock_interop
 wgt_load || exit 1
 ktap_check "stock wireguard.ko answers the reference initiation with a response the reference verifies" \
-	[ "$interop_rc" = 0 ] || [ "$interop_rc" = 3 ]
+	'[ "$interop_rc" = 0 ] || [ "$interop_rc" = 3 ]'
 ktap_check "stock wireguard.ko decrypts a keepalive and a ping under the reference's sending key" \
-	[ "$data_ok" = 1 ]
+	'[ "$data_ok" = 1 ]'
 ktap_check "stock wireguard.ko's echo reply opens under the reference's receiving key" \
-	[ "$interop_rc" = 0 ]
+	'[ "$interop_rc" = 0 ]'
 
 ktap_finish

@@ -30,7 +30,7 @@ for i in 1 2 3; do wg genkey > "$work/k$i"; wg pubkey < "$work/k$i" > "$work/p$i
 
 ktap_plan 10
 wgt_load
-ktap_check "counters start at zero" all_freed
+ktap_check "counters start at zero" 'all_freed'
 
 cycle()
 {
@@ -44,30 +44,34 @@ cycle()
 		ip link del wgc0 || return 1
 	done
 }
-ktap_check "200 create/configure/up/destroy cycles" cycle
-ktap_check "... and everything was freed" all_freed
+ktap_check "200 create/configure/up/destroy cycles" 'cycle'
+ktap_check "... and everything was freed" 'all_freed'
 
+# A helper fails when any of its steps does: "set -e" does not apply to a
+# function run as a check's condition, hence the "|| return 1"s.
 netns_delete()
 {
 	ip netns add wgtlc1 && ip netns add wgtlc2 || return 1
-	ip -n wgtlc1 link add wg0 type wireguard
-	ip -n wgtlc1 link add wg1 type wireguard
-	ip netns exec wgtlc1 wg set wg0 listen-port 40000 peer "$(cat "$work/p2")" allowed-ips 0.0.0.0/0
-	ip -n wgtlc1 link set wg0 up && ip -n wgtlc1 link set wg1 up
+	ip -n wgtlc1 link add wg0 type wireguard || return 1
+	ip -n wgtlc1 link add wg1 type wireguard || return 1
+	ip netns exec wgtlc1 wg set wg0 listen-port 40000 peer "$(cat "$work/p2")" allowed-ips 0.0.0.0/0 ||
+		return 1
+	ip -n wgtlc1 link set wg0 up && ip -n wgtlc1 link set wg1 up || return 1
 	# wg2 is born in wgtlc2 but lives in wgtlc1: it dies with wgtlc2.
-	ip -n wgtlc2 link add wg2 type wireguard && ip -n wgtlc2 link set wg2 netns wgtlc1
-	ip netns del wgtlc2
+	ip -n wgtlc2 link add wg2 type wireguard && ip -n wgtlc2 link set wg2 netns wgtlc1 || return 1
+	ip netns del wgtlc2 || return 1
 	ip netns del wgtlc1
 }
-ktap_check "deleting namespaces with up devices and open sockets" netns_delete
-ktap_check "... and everything was freed" all_freed
+ktap_check "deleting namespaces with up devices and open sockets" 'netns_delete'
+ktap_check "... and everything was freed" 'all_freed'
 
 move_and_back()
 {
 	local port in_birth in_other
 	ip netns add wgtmv1 && ip netns add wgtmv2 || return 1
-	ip -n wgtmv1 link add wgm0 type wireguard
-	ip netns exec wgtmv1 wg set wgm0 listen-port 41000 peer "$(cat "$work/p2")" allowed-ips 10.9.0.0/16
+	ip -n wgtmv1 link add wgm0 type wireguard || return 1
+	ip netns exec wgtmv1 wg set wgm0 listen-port 41000 peer "$(cat "$work/p2")" allowed-ips 10.9.0.0/16 ||
+		return 1
 	ip -n wgtmv1 link set wgm0 netns wgtmv2 || return 1
 	ip -n wgtmv2 link set wgm0 up || return 1
 	# The sockets stay where the device was born (chapter 1).
@@ -78,37 +82,46 @@ move_and_back()
 	ip netns exec wgtmv2 wg show wgm0 allowed-ips | grep -q 10.9.0.0/16 || return 1
 	ip -n wgtmv2 link set wgm0 netns wgtmv1 || return 1
 	ip netns exec wgtmv1 wg show wgm0 listen-port | grep -qx 41000 || return 1
-	ip -n wgtmv1 link del wgm0
-	ip netns del wgtmv1
+	ip -n wgtmv1 link del wgm0 || return 1
+	ip netns del wgtmv1 || return 1
 	ip netns del wgtmv2
 }
-ktap_check "a device moved to another namespace and back keeps sockets and config" move_and_back
-ktap_check "... and everything was freed" all_freed
+ktap_check "a device moved to another namespace and back keeps sockets and config" 'move_and_back'
+ktap_check "... and everything was freed" 'all_freed'
 
 # Dumps and sets racing with peer removal: nothing may crash or leak.
 race()
 {
-	local end=$((SECONDS + 8)) i
-	ip link add wgr0 type wireguard
-	(while [ $SECONDS -lt $end ]; do wg show wgr0 dump > /dev/null; done) &
-	(while [ $SECONDS -lt $end ]; do wg showconf wgr0 > /dev/null; done) &
+	local end=$((SECONDS + 8)) i dump_pid conf_pid failed=0
+	ip link add wgr0 type wireguard || return 1
+	# A dump that fails ends its loop, and says so in its exit status.
+	(while [ $SECONDS -lt $end ]; do wg show wgr0 dump > /dev/null || exit 1; done) &
+	dump_pid=$!
+	(while [ $SECONDS -lt $end ]; do wg showconf wgr0 > /dev/null || exit 1; done) &
+	conf_pid=$!
 	i=0
 	while [ $SECONDS -lt $end ]; do
 		i=$((i + 1))
 		wg set wgr0 peer "$(cat "$work/p2")" allowed-ips "10.$((i % 250)).0.0/16,fd00:$i::/64" \
-			peer "$(cat "$work/p3")" allowed-ips 10.250.0.0/16
-		wg set wgr0 peer "$(cat "$work/p2")" remove
+			peer "$(cat "$work/p3")" allowed-ips 10.250.0.0/16 || failed=1
+		wg set wgr0 peer "$(cat "$work/p2")" remove || failed=1
 	done
-	wait
+	wait $dump_pid || { echo "# wg show dump failed"; failed=1; }
+	wait $conf_pid || { echo "# wg showconf failed"; failed=1; }
 	echo "# $i add/remove rounds raced with dumps"
-	ip link del wgr0
+	ip link del wgr0 || return 1
+	[ $failed = 0 ]
 }
-ktap_check "peer removal racing with dumps and sets" race
-ktap_check "... and everything was freed" all_freed
+ktap_check "peer removal racing with dumps and sets" 'race'
+ktap_check "... and everything was freed" 'all_freed'
 
-ip link add wgu0 type wireguard
-wg set wgu0 listen-port 0 peer "$(cat "$work/p2")" allowed-ips 10.0.0.0/8
-ip link set wgu0 up
-ktap_check "module unload with a configured, up device" rmmod wgtour
+unload_configured()
+{
+	ip link add wgu0 type wireguard || return 1
+	wg set wgu0 listen-port 0 peer "$(cat "$work/p2")" allowed-ips 10.0.0.0/8 || return 1
+	ip link set wgu0 up || return 1
+	rmmod wgtour
+}
+ktap_check "module unload with a configured, up device" 'unload_configured'
 wgt_load
 ktap_finish

@@ -9,19 +9,19 @@
 ktap_plan 10
 
 wgt_load
-ktap_check "wgtour.ko is loaded" test -d /sys/module/wgtour
-ktap_check "stock wireguard.ko is not loaded" test ! -e /sys/module/wireguard
+ktap_check "wgtour.ko is loaded" 'test -d /sys/module/wgtour'
+ktap_check "stock wireguard.ko is not loaded" 'test ! -e /sys/module/wireguard'
 
 ktap_check "ip link add type wireguard creates a device" \
-	ip link add wgt0 type wireguard
+	'ip link add wgt0 type wireguard'
 # Our device type is named after our module; the stock one says "wireguard".
 ktap_check "the device is ours (DEVTYPE=wgtour)" \
-	grep -qx DEVTYPE=wgtour /sys/class/net/wgt0/uevent
-ktap_check "creating it did not load the stock module" test ! -e /sys/module/wireguard
+	'grep -qx DEVTYPE=wgtour /sys/class/net/wgt0/uevent'
+ktap_check "creating it did not load the stock module" 'test ! -e /sys/module/wireguard'
 ktap_check "modprobe wireguard is refused in the lab VM" \
-	bash -c '! modprobe wireguard 2>/dev/null && test ! -e /sys/module/wireguard'
+	'! modprobe wireguard 2>/dev/null && test ! -e /sys/module/wireguard'
 ktap_check "genetlink family wireguard is registered" \
-	bash -c 'genl ctrl get name wireguard | grep -q "wireguard"'
+	'genl ctrl get name wireguard | grep -q "wireguard"'
 
 defaults_ok()
 {
@@ -33,10 +33,10 @@ defaults_ok()
 	[ "$(cat /sys/class/net/wgt0/tx_queue_len)" = 1000 ] &&
 	ip link set wgt0 up && ip link show wgt0 | grep -q 'qdisc noqueue'
 }
-ktap_check "defaults: MTU 1420, point-to-point, no ARP, no qdisc" defaults_ok
+ktap_check "defaults: MTU 1420, point-to-point, no ARP, no qdisc" 'defaults_ok'
 
 ip link add wgt1 type wireguard && ip link set wgt1 up
 ktap_check "rmmod with two devices present removes them" \
-	bash -c 'rmmod wgtour && ! ip link show wgt0 2>/dev/null && ! ip link show wgt1 2>/dev/null'
-ktap_check "the module loads again afterwards" wgt_load
+	'rmmod wgtour && ! ip link show wgt0 2>/dev/null && ! ip link show wgt1 2>/dev/null'
+ktap_check "the module loads again afterwards" 'wgt_load'
 ktap_finish

@@ -34,6 +34,7 @@
 # counter (ip -s link) must grow by as many; no ping answers. A ping from
 # the allowed addresses (-I, since source selection may now pick the new
 # IPv6 address) still goes through afterwards.
+# shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 
 export WG_COLOR_MODE=never
@@ -255,20 +256,21 @@ combos()
 				to=fd00:$n::2 from_b=fd00:$n::1
 			fi
 			ping1 $A $to && ping1 $B $from_b
-			ktap_check "$label: IPv$inner in IPv$outer: ping both ways" [ $? = 0 ]
+			rc=$?
+			ktap_check "$label: IPv$inner in IPv$outer: ping both ways" '[ $rc = 0 ]'
 			res=$(iperf tcp $to)
 			rc=$?
 			ktap_check "$label: IPv$inner in IPv$outer: iperf3 TCP both ways ($(awk '{ print $1 " / " $2 " Mbit/s, " $5 " s" }' <<< "$res"))" \
-				[ $rc = 0 ]
+				'[ $rc = 0 ]'
 			res=$(iperf udp $to)
 			rc=$?
 			ktap_check "$label: IPv$inner in IPv$outer: iperf3 UDP both ways ($(awk '{ print $1 " / " $2 " Mbit/s, lost " $3 " / " $4 " %, " $5 " s" }' <<< "$res"))" \
-				[ $rc = 0 ]
+				'[ $rc = 0 ]'
 		done
 		ep=$(our_endpoint "$n")
 		if [ $outer = 4 ]; then want=192.0.2.2:$PORT_B; else want="[2001:db8:1::2]:$PORT_B"; fi
 		ktap_check "$label: outer IPv$outer: our device's endpoint for the peer is $want (is $ep)" \
-			[ "$ep" = "$want" ]
+			'[ "$ep" = "$want" ]'
 	done
 }
 
@@ -308,13 +310,13 @@ bad_source()
 	after=$(rx_dropped "$n")
 	got=$(($(grep -c "$pat" "$tmp/bt.out") - bt0))
 	echo "# $label: $sent bad-source echo requests sent, answered: $([ $pingrc = 0 ] && echo none || echo some); rx_drop 'source not allowed for peer' on wga$n: $got; rx_dropped $before -> $after; $(($(date +%s) - t0)) s"
-	ktap_check "$label: pings from a source not allowed for the peer get no answer" [ $pingrc = 0 ]
+	ktap_check "$label: pings from a source not allowed for the peer get no answer" '[ $pingrc = 0 ]'
 	ktap_check "$label: bpftrace counts one rx_drop \"source not allowed for peer\" on wga$n per echo request ($sent, got $got)" \
-		[ "$sent" -ge $((2 * BADPINGS)) ] && [ "$got" = "$sent" ]
+		'[ "$sent" -ge $((2 * BADPINGS)) ] && [ "$got" = "$sent" ]'
 	ping1 $B 10.0.$n.1 -I 10.0.$n.2 && ping1 $B fd00:$n::1 -I fd00:$n::2
 	okrc=$?
 	ktap_check "$label: rx_dropped grows by as many ($before -> $after); allowed sources still get through" \
-		[ $((after - before)) = "$sent" ] && [ $okrc = 0 ]
+		'[ $((after - before)) = "$sent" ] && [ $okrc = 0 ]'
 }
 
 # run_pair N KIND LABEL

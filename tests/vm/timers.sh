@@ -65,7 +65,7 @@ ktap_plan 9
 wgt_unload || exit 1
 insmod "$WGTOUR_KO" time_divisor=$D || { echo "# insmod time_divisor=$D failed"; exit 1; }
 ktap_check "module loaded with time_divisor=$D" \
-	[ "$(cat /sys/module/wgtour/parameters/time_divisor)" = "$D" ]
+	'[ "$(cat /sys/module/wgtour/parameters/time_divisor)" = "$D" ]'
 
 umask 077
 for k in a b c; do
@@ -126,9 +126,9 @@ late=$(wgt_trace_dump $trace | awk '
 	END { print n + 0 }')
 [ "$late" -gt 0 ] && echo "# note: retransmit_handshake fired $late time(s) on wga0 after its handshake had completed (a retry after completion makes a needless new session; send.c arms the timer before sending the initiation so that this should not happen)"
 ktap_check "rekey: a new session after ${gap} s of traffic (want REKEY_AFTER_TIME/D = $rekey_after s, +1 s)" \
-	awk -v g="$gap" -v r="$rekey_after" 'BEGIN { exit !(g >= r && g <= r + 1) }'
+	'awk -v g="$gap" -v r="$rekey_after" "BEGIN { exit !(g >= r && g <= r + 1) }"'
 ktap_check "rekey: wgb0 took both sessions as responder; no ping lost" \
-	eval '[ "$b_new" -ge 2 ] && grep -q " 0% packet loss" "$tmp/ping"'
+	'[ "$b_new" -ge 2 ] && grep -q " 0% packet loss" "$tmp/ping"'
 
 # ---- keepalive ---------------------------------------------------------------
 ip netns exec $B python3 -c '
@@ -158,8 +158,8 @@ sleep 1.5
 ka=$(( $(events timer_fired wgb0 | grep -c 'send_keepalive$') - ka_before ))
 rx=$(( $(events rx_keepalive wga0 | wc -l) - rx_before ))
 echo "# keepalive: 2 s of one-way UDP a -> b: wgb0 send_keepalive fired $ka times, wga0 rx_keepalive $rx"
-ktap_check "keepalive: one-way traffic makes b fire send_keepalive ($ka)" [ "$ka" -ge 1 ]
-ktap_check "keepalive: a receives them (rx_keepalive $rx)" [ "$rx" -ge 1 ]
+ktap_check "keepalive: one-way traffic makes b fire send_keepalive ($ka)" '[ "$ka" -ge 1 ]'
+ktap_check "keepalive: a receives them (rx_keepalive $rx)" '[ "$rx" -ge 1 ]'
 kill "$listen_pid" 2>/dev/null
 wait "$listen_pid" 2>/dev/null
 listen_pid=
@@ -186,9 +186,9 @@ first_send=$(events handshake_send wgc0 | awk 'NR == 1 { print $1 }')
 echo "# give up: $sends initiations over $span s, $retries retransmit_handshake, $gaveup handshake_give_up $(awk -v a="$first_send" -v b="$first_gu" 'BEGIN { if (b != "") printf "%.2f s after the first initiation", b - a }')"
 echo "#   protocol: WGT_MAX_HANDSHAKE_ATTEMPTS = 18; give up when the count of retries exceeds it: 19 retries, 20 initiations, ~REKEY_ATTEMPT_TIME/D = $(awk -v d=$D 'BEGIN { print 90 / d }') s"
 ktap_check "give up: handshake_give_up fired once, after $retries retransmit_handshake (want 19)" \
-	eval '[ "$gaveup" = 1 ] && [ "$retries" = 19 ]'
+	'[ "$gaveup" = 1 ] && [ "$retries" = 19 ]'
 ktap_check "give up: $sends initiations sent in all (want 20: the first and 19 retries)" \
-	[ "$sends" = 20 ]
+	'[ "$sends" = 20 ]'
 
 # ---- zeroing ------------------------------------------------------------------
 zero_after=$(awk -v d=$D 'BEGIN { print 3 * 180 / d }')
@@ -211,9 +211,9 @@ in_window()
 	awk -v x="$1" -v w="$zero_after" 'BEGIN { exit !(x != "none" && x >= w && x <= w * 1.125 + 0.2) }'
 }
 ktap_check "zeroing: wga0 erases its keys $da s after its last session (want $zero_after s, up to 1/8 later)" \
-	in_window "$da"
+	'in_window "$da"'
 ktap_check "zeroing: wgb0 erases its keys $db s after its last session (want $zero_after s, up to 1/8 later)" \
-	in_window "$db"
+	'in_window "$db"'
 echo "# trace overrun: $(wgt_trace_overrun $trace) events lost"
 
 echo "# timers.sh took $(($(date +%s) - t_start)) s"

@@ -10,7 +10,7 @@ wgt_load
 out=$(mktemp)
 
 ktap_check "bpftrace lists tracepoint:wgtour:device_create" \
-	bash -c 'bpftrace -l "tracepoint:wgtour:*" | grep -qx tracepoint:wgtour:device_create'
+	'bpftrace -l "tracepoint:wgtour:*" | grep -qx tracepoint:wgtour:device_create'
 
 # The script exits by itself after the destroy event (or after 60 s).
 bpftrace -e '
@@ -28,9 +28,9 @@ ip link del wgtrace0
 wait $pid
 sed 's/^/# /' "$out"
 
-ktap_check "device_create fired with the device name" grep -qx 'create wgtrace0' "$out"
+ktap_check "device_create fired with the device name" 'grep -qx "create wgtrace0" "$out"'
 ktap_check "socket_open fired for both families on the port" \
-	bash -c "grep -qx 'socket 2 51999' $out && grep -qx 'socket 10 51999' $out"
-ktap_check "device_destroy fired with the device name" grep -qx 'destroy wgtrace0' "$out"
+	'grep -qx "socket 2 51999" "$out" && grep -qx "socket 10 51999" "$out"'
+ktap_check "device_destroy fired with the device name" 'grep -qx "destroy wgtrace0" "$out"'
 rm -f "$out"
 ktap_finish

@@ -23,6 +23,7 @@
 # equal crosswise (tx = the other side's rx; both count the WireGuard
 # messages they send and accept, and the link loses nothing).
 # The guests get RDRAND (see "cpu=" below). Each VM's own run fails on a kernel splat or a timeout (labs/vm/run).
+# shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/ktap.sh"
 
 root=$WGTOUR_ROOT
@@ -80,17 +81,17 @@ for side in a b; do
 	sed "s/^/# vm $side: /" "$dir/vm-$side.log"
 done
 
-ktap_check "VM a (wgtour.ko): run finished in time, exit 0, kernel log clean (rc $rc_a)" [ "$rc_a" = 0 ]
-ktap_check "VM b (stock wireguard.ko): run finished in time, exit 0, kernel log clean (rc $rc_b)" [ "$rc_b" = 0 ]
+ktap_check "VM a (wgtour.ko): run finished in time, exit 0, kernel log clean (rc $rc_a)" '[ "$rc_a" = 0 ]'
+ktap_check "VM b (stock wireguard.ko): run finished in time, exit 0, kernel log clean (rc $rc_b)" '[ "$rc_b" = 0 ]'
 
 res()
 {
 	awk -v k="$2" '$1 == k { print $2 }' "$dir/results-$1" 2>/dev/null
 }
 ktap_check "VM a runs wgtour.ko alone, VM b the stock wireguard.ko alone ($(res a modules) / $(res b modules))" \
-	[ "$(res a modules)" = wgtour ] && [ "$(res b modules)" = wireguard ]
+	'[ "$(res a modules)" = wgtour ] && [ "$(res b modules)" = wireguard ]'
 ktap_check "the virtio link carries pings both ways (192.0.2.1 <-> 192.0.2.2)" \
-	[ "$(res a underlay)" = ok ] && [ "$(res b underlay)" = ok ]
+	'[ "$(res a underlay)" = ok ] && [ "$(res b underlay)" = ok ]'
 
 addr() { [ "$1" = a ] && echo 192.0.2.1 || echo 192.0.2.2; }
 other() { [ "$1" = a ] && echo b || echo a; }
@@ -121,10 +122,10 @@ scenario()
 	[ "${a_hs:-0}" != 0 ] && [ "${b_hs:-0}" != 0 ] || ok=1
 	[ "$r_ep" = "$(addr "$init"):$port" ] || ok=1
 	ktap_check "$label: handshake completes (latest handshake on both; responder learnt $(addr "$init"):$port, has ${r_ep:-?})" \
-		[ $ok = 0 ]
+		'[ $ok = 0 ]'
 
 	ktap_check "$label: ping inner IPv4 and IPv6, both ways" \
-		[ "$(res a ping-$n)" = ok ] && [ "$(res b ping-$n)" = ok ]
+		'[ "$(res a ping-$n)" = ok ] && [ "$(res b ping-$n)" = ok ]'
 	for s in a b; do
 		[ "$(res $s ping-$n)" = ok ] || sed "s/^/#   ping from $s: /" "$dir/ping-$n-$s" 2>/dev/null
 	done
@@ -147,7 +148,7 @@ scenario()
 		echo "# transfer: a tx - b rx = $((a_tx - b_rx)), b tx - a rx = $((b_tx - a_rx))"; ok=1
 	fi
 	ktap_check "$label: wg show agrees (keys, psk, endpoints, handshakes within 5 s, tx = other's rx, nonzero)" \
-		[ $ok = 0 ]
+		'[ $ok = 0 ]'
 }
 
 scenario 1 a -
