@@ -39,3 +39,23 @@ die()
 	echo "wgtour: $*" >&2
 	exit 1
 }
+
+# The first lines of every kind of kernel report: WARN(), BUG(), oopses,
+# refcount and list debugging, UBSAN, KASAN, kmemleak, lockdep, RCU and
+# hung-task detectors, workqueue lockups, and sleeping in atomic context.
+WGT_SPLAT='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|Call Trace|Kernel panic|UBSAN:|kernel BUG|KASAN:|kmemleak: [0-9]+ new suspected|INFO: task .* blocked for more than|rcu: INFO:|detected stall|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|BUG: workqueue lockup|ODEBUG:|cut here'
+
+# wgt_splat_scan LOG... - print the reports of the first log that has any
+# (a missing log is fine: a guest that died wrote no dmesg.txt). True when
+# there was a report.
+wgt_splat_scan()
+{
+	local log
+	for log in "$@"; do
+		[ -f "$log" ] && grep -Eq "$WGT_SPLAT" "$log" || continue
+		echo "wgtour: kernel report in the guest (full log: $log):"
+		grep -E -m 20 -A 12 "$WGT_SPLAT" "$log"
+		return 0
+	done
+	return 1
+}
