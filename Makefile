@@ -37,6 +37,9 @@ shell: module ## interactive root shell in the lab VM, wgtour.ko loaded
 check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 	@tests/check.sh
 
+check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 15 minutes
+	@tests/check.sh long
+
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
@@ -50,4 +53,4 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check lab-rx lab-tx bench clean
+.PHONY: help setup module lint book shell check check-long lab-rx lab-tx bench clean

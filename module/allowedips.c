@@ -75,7 +75,7 @@ static struct wgt_trie_node *wgt_node_new(const u8 key[16], u8 cidr, int family,
 {
 	struct wgt_trie_node *node;
 
-	node = kmem_cache_zalloc(wgt_node_cache, GFP_KERNEL);
+	node = kmem_cache_zalloc(wgt_node_cache, GFP_KERNEL_ACCOUNT);
 	if (!node)
 		return NULL;
 	memcpy(node->key, key, sizeof(node->key));

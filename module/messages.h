@@ -11,6 +11,7 @@
 #include <crypto/curve25519.h>
 #include <crypto/chacha20poly1305.h>
 #include <crypto/blake2s.h>
+#include <linux/bits.h>
 #include <linux/ip.h>
 #include <linux/time64.h>
 #include <linux/ipv6.h>
@@ -75,6 +76,8 @@
 #define WGT_MAX_QUEUED_ENCRYPT		4096
 /* How many packets may wait for a handshake before the oldest is dropped. */
 #define WGT_MAX_STAGED_PACKETS		128
+/* Peers per device: the stock Linux module's limit (wireguard-go: 2^16). */
+#define WGT_MAX_PEERS			BIT(20)
 
 enum wgt_message_type {
 	WGT_MSG_INITIATION = 1,

@@ -24,11 +24,27 @@ static const struct nla_policy wgt_device_policy[WGDEVICE_A_MAX + 1] = {
 	[WGDEVICE_A_IFNAME]	 = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[WGDEVICE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(WGT_KEY_LEN),
 	[WGDEVICE_A_PUBLIC_KEY]	 = NLA_POLICY_EXACT_LEN(WGT_KEY_LEN),
-	[WGDEVICE_A_FLAGS]	 = NLA_POLICY_MASK(NLA_U32, __WGDEVICE_F_ALL),
+	/* Not NLA_POLICY_MASK: an unknown flag is EOPNOTSUPP, as in stock. */
+	[WGDEVICE_A_FLAGS]	 = { .type = NLA_U32 },
 	[WGDEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
 	[WGDEVICE_A_FWMARK]	 = { .type = NLA_U32 },
 	[WGDEVICE_A_PEERS]	 = { .type = NLA_NESTED },
 };
+
+/*
+ * Peers per device: WGT_MAX_PEERS by default, as the stock module; lower it
+ * to watch the limit at work without a million peers (tests, labs).
+ */
+static unsigned int max_peers = WGT_MAX_PEERS;
+module_param(max_peers, uint, 0444);
+MODULE_PARM_DESC(max_peers, "the most peers a device may have (default 2^20)");
+
+/* Is @dev one of ours? Only one module can register the kind "wireguard". */
+static bool wgt_is_wireguard(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops && dev->rtnl_link_ops->kind &&
+	       !strcmp(dev->rtnl_link_ops->kind, "wireguard");
+}
 
 /*
  * Find the device a request names, by index or by name (exactly one of the
@@ -51,8 +67,7 @@ static struct wgt_device *wgt_lookup_device(struct net *net, struct nlattr **att
 		NL_SET_ERR_MSG(extack, "no such device");
 		return ERR_PTR(-ENODEV);
 	}
-	if (!dev->rtnl_link_ops || !dev->rtnl_link_ops->kind ||
-	    strcmp(dev->rtnl_link_ops->kind, "wireguard")) {
+	if (!wgt_is_wireguard(dev)) {
 		dev_put(dev);
 		NL_SET_ERR_MSG(extack, "not a wireguard device");
 		return ERR_PTR(-EOPNOTSUPP);
@@ -63,7 +78,7 @@ static struct wgt_device *wgt_lookup_device(struct net *net, struct nlattr **att
 static const struct nla_policy wgt_peer_policy[WGPEER_A_MAX + 1] = {
 	[WGPEER_A_PUBLIC_KEY]	 = NLA_POLICY_EXACT_LEN(WGT_KEY_LEN),
 	[WGPEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGT_SYMMETRIC_KEY_LEN),
-	[WGPEER_A_FLAGS]	 = NLA_POLICY_MASK(NLA_U32, __WGPEER_F_ALL),
+	[WGPEER_A_FLAGS]	 = { .type = NLA_U32 },
 	[WGPEER_A_ENDPOINT]	 = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
 	[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
 	[WGPEER_A_LAST_HANDSHAKE_TIME] = NLA_POLICY_EXACT_LEN(sizeof(struct __kernel_timespec)),
@@ -88,7 +103,8 @@ static const struct nla_policy wgt_allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
  * unchanged (@allowedips_gen).
  */
 struct wgt_dump_ctx {
-	struct wgt_device *wg;
+	struct wgt_device *wg;	/* compared, never followed, between messages */
+	int ifindex;
 	struct wgt_peer *next_peer;
 	struct wgt_trie_node *next_node;
 	u64 allowedips_gen;
@@ -102,16 +118,43 @@ static struct wgt_dump_ctx *wgt_dump_ctx(struct netlink_callback *cb)
 	return (struct wgt_dump_ctx *)cb->ctx;
 }
 
+/*
+ * A dump answers in as many messages as it takes, each sent when userspace
+ * reads the one before; it may never read on. So the dump keeps no device
+ * reference between messages: an unread dump would otherwise hold a device
+ * that is being deleted, and with it the teardown of its namespace, and
+ * with that of every namespace (they are torn down one at a time).
+ */
 static int wgt_get_device_start(struct netlink_callback *cb)
 {
+	struct wgt_dump_ctx *ctx = wgt_dump_ctx(cb);
 	struct wgt_device *wg;
 
 	wg = wgt_lookup_device(sock_net(cb->skb->sk),
 			       genl_dumpit_info(cb)->attrs, cb->extack);
 	if (IS_ERR(wg))
 		return PTR_ERR(wg);
-	wgt_dump_ctx(cb)->wg = wg;
+	ctx->wg = wg;
+	ctx->ifindex = wg->dev->ifindex;
+	dev_put(wg->dev);
 	return 0;
+}
+
+/*
+ * The device being dumped, found again for each message and held for that
+ * message only; NULL when it is gone or has left the namespace.
+ */
+static struct wgt_device *wgt_dump_device(struct netlink_callback *cb,
+					  struct wgt_dump_ctx *ctx)
+{
+	struct net_device *dev;
+
+	dev = dev_get_by_index(sock_net(cb->skb->sk), ctx->ifindex);
+	if (dev && wgt_is_wireguard(dev) && netdev_priv(dev) == ctx->wg)
+		return ctx->wg;
+	if (dev)
+		dev_put(dev);
+	return NULL;
 }
 
 /* The attributes of the device itself, sent once at the head of a dump. */
@@ -288,17 +331,21 @@ static int wgt_fill_dump(struct sk_buff *skb, struct wgt_dump_ctx *ctx)
 static int wgt_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct wgt_dump_ctx *ctx = wgt_dump_ctx(cb);
-	struct wgt_device *wg = ctx->wg;
+	struct wgt_device *wg;
 	void *hdr;
 	int ret;
 
 	if (ctx->finished)
 		return 0;
+	wg = wgt_dump_device(cb, ctx);
+	if (!wg)
+		return -ENODEV;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &wgt_genl_family, NLM_F_MULTI, WG_CMD_GET_DEVICE);
-	if (!hdr)
-		return -EMSGSIZE;
-
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out;
+	}
 	mutex_lock(&wg->conf_lock);
 	/* Flags the dump as interrupted if the device changed between parts. */
 	cb->seq = wg->dump_gen;
@@ -307,10 +354,13 @@ static int wgt_get_device_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_unlock(&wg->conf_lock);
 	if (ret) {
 		genlmsg_cancel(skb, hdr);
-		return ret;
+		goto out;
 	}
 	genlmsg_end(skb, hdr);
-	return skb->len;
+	ret = skb->len;
+out:
+	dev_put(wg->dev);
+	return ret;
 }
 
 static int wgt_get_device_done(struct netlink_callback *cb)
@@ -318,8 +368,6 @@ static int wgt_get_device_done(struct netlink_callback *cb)
 	struct wgt_dump_ctx *ctx = wgt_dump_ctx(cb);
 
 	wgt_peer_put(ctx->next_peer);
-	if (ctx->wg)
-		dev_put(ctx->wg->dev);
 	return 0;
 }
 
@@ -373,11 +421,21 @@ static int wgt_validate_peer(struct nlattr *nla, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG_ATTR(extack, nla, "peer without a public key");
 		return -EINVAL;
 	}
+	/*
+	 * Flags and versions from the future: "not supported", with the
+	 * errnos the stock module gives, so tools can tell the two apart
+	 * from a malformed request (EINVAL).
+	 */
+	if (attrs[WGPEER_A_FLAGS] &&
+	    nla_get_u32(attrs[WGPEER_A_FLAGS]) & ~__WGPEER_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[WGPEER_A_FLAGS], "unknown peer flags");
+		return -EOPNOTSUPP;
+	}
 	if (attrs[WGPEER_A_PROTOCOL_VERSION] &&
 	    nla_get_u32(attrs[WGPEER_A_PROTOCOL_VERSION]) != 1) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[WGPEER_A_PROTOCOL_VERSION],
 				    "only protocol version 1 exists");
-		return -EPROTONOSUPPORT;
+		return -EPFNOSUPPORT;
 	}
 	if (attrs[WGPEER_A_ENDPOINT]) {
 		const struct sockaddr *sa = nla_data(attrs[WGPEER_A_ENDPOINT]);
@@ -424,7 +482,8 @@ static int wgt_set_allowedips(struct wgt_device *wg, struct wgt_peer *peer,
 }
 
 /* Apply one validated peer of a SET request. */
-static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
+static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla,
+			struct netlink_ext_ack *extack)
 {
 	struct nlattr *attrs[WGPEER_A_MAX + 1];
 	struct wgt_peer *peer;
@@ -448,6 +507,11 @@ static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
 	if (!peer) {
 		if (flags & (WGPEER_F_REMOVE_ME | WGPEER_F_UPDATE_ONLY))
 			return 0;
+		if (wg->num_peers >= max_peers) {
+			NL_SET_ERR_MSG_ATTR(extack, nla,
+					    "the device has its maximum number of peers");
+			return -ENOSPC;
+		}
 		peer = wgt_peer_get_maybe_zero(wgt_peer_create(wg, public_key));
 		if (!peer)
 			return -ENOMEM;
@@ -462,8 +526,17 @@ static int wgt_set_peer(struct wgt_device *wg, struct nlattr *nla)
 		       nla_data(attrs[WGPEER_A_PRESHARED_KEY]), WGT_SYMMETRIC_KEY_LEN);
 		up_write(&peer->handshake.lock);
 	}
-	if (attrs[WGPEER_A_ENDPOINT])
-		wgt_peer_set_endpoint(peer, nla_data(attrs[WGPEER_A_ENDPOINT]));
+	if (attrs[WGPEER_A_ENDPOINT]) {
+		const struct sockaddr *sa = nla_data(attrs[WGPEER_A_ENDPOINT]);
+		/* A configured endpoint has no known source: routing chooses. */
+		struct wgt_endpoint ep = { };
+
+		if (sa->sa_family == AF_INET)
+			ep.addr4 = *(const struct sockaddr_in *)sa;
+		else
+			ep.addr6 = *(const struct sockaddr_in6 *)sa;
+		wgt_peer_set_endpoint(peer, &ep);
+	}
 	if (flags & WGPEER_F_REPLACE_ALLOWEDIPS)
 		wgt_allowedips_remove_peer(&wg->allowedips, peer, &wg->conf_lock);
 	if (attrs[WGPEER_A_ALLOWEDIPS])
@@ -486,11 +559,14 @@ out:
  * Set or clear (all-zero key) the interface's static identity. A peer that
  * has the new public key would be ourselves: it goes. Handshakes under way
  * were made with the old key and are abandoned; current sessions stay
- * usable for receiving but we stop sending with them, so new handshakes
- * run with the new key (chapter 3).
+ * usable for receiving but we stop sending with them, so the next packet
+ * starts a handshake with the new key at once (chapter 3). A running
+ * device that had no key until now sends what waited for one: the first
+ * persistent keepalive, say.
  */
 static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 {
+	bool had_identity = wg->identity.has_identity;
 	struct wgt_keypair *keypair;
 	struct wgt_peer *peer;
 
@@ -504,11 +580,14 @@ static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 		wgt_peer_put(peer);
 	}
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
-		wgt_handshake_clear(&peer->handshake);
+		wgt_peer_forget_handshake(peer);
 		keypair = wgt_keypairs_current(&peer->keypairs);
 		if (keypair)
 			WRITE_ONCE(keypair->sending_valid, false);
 		wgt_keypair_put(keypair);
+		if (!had_identity && netif_running(wg->dev) &&
+		    !skb_queue_empty(&peer->staged_queue))
+			wgt_send_staged(peer);
 	}
 }
 
@@ -538,6 +617,12 @@ static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(wg))
 		return PTR_ERR(wg);
 
+	if (attrs[WGDEVICE_A_FLAGS] &&
+	    nla_get_u32(attrs[WGDEVICE_A_FLAGS]) & ~__WGDEVICE_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[WGDEVICE_A_FLAGS], "unknown device flags");
+		ret = -EOPNOTSUPP;
+		goto out_put;
+	}
 	if (attrs[WGDEVICE_A_PEERS]) {
 		nla_for_each_nested(nla, attrs[WGDEVICE_A_PEERS], rem) {
 			ret = wgt_validate_peer(nla, extack);
@@ -584,9 +669,11 @@ static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (attrs[WGDEVICE_A_PEERS]) {
 		nla_for_each_nested(nla, attrs[WGDEVICE_A_PEERS], rem) {
-			ret = wgt_set_peer(wg, nla);
+			ret = wgt_set_peer(wg, nla, extack);
 			if (ret < 0) {
-				NL_SET_ERR_MSG_ATTR(extack, nla, "could not apply this peer");
+				if (!extack->_msg)
+					NL_SET_ERR_MSG_ATTR(extack, nla,
+							    "could not apply this peer");
 				goto out;
 			}
 			npeers++;

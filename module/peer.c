@@ -37,7 +37,8 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	struct wgt_peer *peer;
 
 	lockdep_assert_held(&wg->conf_lock);
-	peer = kmem_cache_zalloc(wgt_peer_cache, GFP_KERNEL);
+	/* Charged to the memory cgroup of whoever configures the device. */
+	peer = kmem_cache_zalloc(wgt_peer_cache, GFP_KERNEL_ACCOUNT);
 	if (!peer)
 		return NULL;
 	peer->wg = wg;
@@ -88,9 +89,13 @@ static void wgt_peer_release(struct kref *refcount)
 
 	/*
 	 * A handshake worker that raced with removal may have staged a
-	 * keepalive after the purge: nothing can send it now.
+	 * keepalive after the purge: nothing can send it now. A timer armed
+	 * after removal stopped them would fire on freed memory: removal
+	 * makes that impossible (wgt_mod_timer()), and this says so loudly
+	 * if it ever is not.
 	 */
 	skb_queue_purge(&peer->staged_queue);
+	WARN_ON_ONCE(wgt_timers_pending(peer));
 	/* Lock-free readers may still be looking at it: wait them out. */
 	call_rcu(&peer->rcu, wgt_peer_free_rcu);
 }
@@ -156,12 +161,18 @@ static void wgt_peer_finish_removal(struct wgt_peer *peer)
 	struct wgt_device *wg = peer->wg;
 
 	wait_var_event(&peer->crypt_in_flight, !atomic_read(&peer->crypt_in_flight));
-	wgt_timers_stop(peer);
-	/* A cancelled work item never ran: give back the reference it held. */
+	/*
+	 * The work items, then the timers, in the order they act: a running
+	 * initiation arms the retry timer, which the stop then deletes. None
+	 * can be queued or armed any more (wgt_peer_queue_work(),
+	 * wgt_mod_timer()). A cancelled work item never ran: give back the
+	 * reference it held.
+	 */
 	if (cancel_work_sync(&peer->transmit_handshake_work))
 		wgt_peer_put(peer);
 	if (cancel_work_sync(&peer->clear_keys_work))
 		wgt_peer_put(peer);
+	wgt_timers_stop(peer);
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
@@ -249,10 +260,12 @@ void wgt_peer_crypt_end(struct wgt_peer *peer)
  */
 void wgt_peer_queue_work(struct wgt_peer *peer, struct work_struct *work)
 {
-	if (READ_ONCE(peer->is_dead) || !wgt_peer_get_maybe_zero(peer))
-		return;
-	if (!queue_work(peer->wg->handshake_wq, work))
+	/* One RCU section with the check, as for timers (wgt_mod_timer()). */
+	rcu_read_lock_bh();
+	if (!READ_ONCE(peer->is_dead) && wgt_peer_get_maybe_zero(peer) &&
+	    !queue_work(peer->wg->handshake_wq, work))
 		wgt_peer_put(peer);
+	rcu_read_unlock_bh();
 }
 
 /**
@@ -271,6 +284,19 @@ void wgt_peer_clear_keys_work(struct work_struct *work)
 }
 
 /**
+ * wgt_peer_forget_handshake() - abandon the handshake under way, so that
+ * the next packet may start a new one at once, not REKEY_TIMEOUT later
+ * (the device went down, or its private key changed)
+ * @peer: the peer; the caller holds the device's config lock
+ */
+void wgt_peer_forget_handshake(struct wgt_peer *peer)
+{
+	wgt_handshake_clear(&peer->handshake);
+	peer->handshake_attempts = 0;
+	atomic64_set(&peer->last_sent_handshake_ns, 0);
+}
+
+/**
  * wgt_peer_reset_sessions() - the device went down: stop the timers and
  * forget sessions, as a new "ip link set up" starts from scratch
  * @peer: the peer; the caller holds the device's config lock
@@ -280,10 +306,7 @@ void wgt_peer_reset_sessions(struct wgt_peer *peer)
 	wgt_timers_stop(peer);
 	skb_queue_purge(&peer->staged_queue);
 	wgt_keypairs_clear(&peer->keypairs);
-	wgt_handshake_clear(&peer->handshake);
-	peer->handshake_attempts = 0;
-	/* A device brought up again may initiate at once, not REKEY_TIMEOUT later. */
-	atomic64_set(&peer->last_sent_handshake_ns, 0);
+	wgt_peer_forget_handshake(peer);
 }
 
 /**
@@ -296,46 +319,44 @@ void wgt_peer_clear_route(struct wgt_peer *peer)
 }
 
 /* Same family, address, port (and IPv6 scope)? */
-static bool wgt_endpoint_eq(const union wgt_endpoint *a, const struct sockaddr *b)
+static bool wgt_endpoint_eq(const struct wgt_endpoint *a,
+			    const struct wgt_endpoint *b)
 {
-	const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
-	const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)b;
-
-	if (a->addr.sa_family != b->sa_family)
+	if (a->addr.sa_family != b->addr.sa_family)
 		return false;
-	if (b->sa_family == AF_INET)
-		return a->addr4.sin_addr.s_addr == b4->sin_addr.s_addr &&
-		       a->addr4.sin_port == b4->sin_port;
-	return ipv6_addr_equal(&a->addr6.sin6_addr, &b6->sin6_addr) &&
-	       a->addr6.sin6_port == b6->sin6_port &&
-	       a->addr6.sin6_scope_id == b6->sin6_scope_id;
+	if (b->addr.sa_family == AF_INET)
+		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
+		       a->addr4.sin_port == b->addr4.sin_port &&
+		       a->src4.s_addr == b->src4.s_addr &&
+		       a->src_if4 == b->src_if4;
+	return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+	       a->addr6.sin6_port == b->addr6.sin6_port &&
+	       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
+	       ipv6_addr_equal(&a->src6, &b->src6);
 }
 
 /**
  * wgt_peer_set_endpoint() - a new address for the peer: from "wg set", or
  * learnt from an authenticated packet (roaming, chapter 4)
  * @peer: the peer
- * @sa: a struct sockaddr_in or sockaddr_in6
+ * @ep: the peer's address (AF_INET or AF_INET6) and our source address for
+ *	it, zero when routing is to choose
  *
  * Called for every authenticated packet, so the usual case, an unchanged
  * endpoint, costs only a read lock; the route cache is reset only when
- * the address really changes.
+ * the endpoint really changes.
  */
-void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa)
+void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep)
 {
 	bool same;
 
 	read_lock_bh(&peer->endpoint_lock);
-	same = wgt_endpoint_eq(&peer->endpoint, sa);
+	same = wgt_endpoint_eq(&peer->endpoint, ep);
 	read_unlock_bh(&peer->endpoint_lock);
 	if (same)
 		return;
 	write_lock_bh(&peer->endpoint_lock);
-	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
-	if (sa->sa_family == AF_INET)
-		peer->endpoint.addr4 = *(const struct sockaddr_in *)sa;
-	else
-		peer->endpoint.addr6 = *(const struct sockaddr_in6 *)sa;
+	peer->endpoint = *ep;
 	dst_cache_reset(&peer->route_cache);
 	write_unlock_bh(&peer->endpoint_lock);
 }

@@ -22,11 +22,27 @@
 
 struct wgt_device;
 
-/* Where a peer's datagrams go: an IPv4 or IPv6 UDP address, or none. */
-union wgt_endpoint {
-	struct sockaddr addr;
-	struct sockaddr_in addr4;
-	struct sockaddr_in6 addr6;
+/*
+ * Where a peer's datagrams go (an IPv4 or IPv6 UDP address, or none), and
+ * from which of our addresses: the one the peer's last authenticated
+ * packet was sent to (chapter 3, "Endpoints"). A host with several
+ * addresses then answers from the address the peer wrote to, so the peer
+ * keeps the endpoint it knows. The source is zero when it is not known
+ * yet (an endpoint from "wg set"), and routing chooses.
+ */
+struct wgt_endpoint {
+	union {
+		struct sockaddr addr;
+		struct sockaddr_in addr4;
+		struct sockaddr_in6 addr6;
+	};
+	union {
+		struct {
+			struct in_addr src4;
+			int src_if4;	/* the interface it arrived on */
+		};
+		struct in6_addr src6;
+	};
 };
 
 /**
@@ -40,7 +56,8 @@ union wgt_endpoint {
  * @allowedips_list: this peer's prefixes in the trie, in insertion order
  * @public_key: the peer's static Curve25519 public key
  * @endpoint_lock: guards @endpoint (readers in softirq context)
- * @endpoint: the peer's UDP address, family AF_UNSPEC when unknown
+ * @endpoint: the peer's UDP address, family AF_UNSPEC when unknown, and
+ *	our address it talks to
  * @route_cache: the route to @endpoint, looked up once and reused until
  *	the endpoint changes or a handshake goes unanswered (chapter 3)
  * @persistent_keepalive: seconds between keepalives, 0 for off
@@ -84,7 +101,7 @@ struct wgt_peer {
 	struct list_head allowedips_list;
 	u8 public_key[WGT_KEY_LEN];
 	rwlock_t endpoint_lock; /* see above */
-	union wgt_endpoint endpoint;
+	struct wgt_endpoint endpoint;
 	struct dst_cache route_cache;
 	u16 persistent_keepalive;
 	atomic64_t rx_bytes;
@@ -122,7 +139,8 @@ struct wgt_peer *wgt_peer_get(struct wgt_peer *peer);
 void wgt_peer_put(struct wgt_peer *peer);
 void wgt_peer_queue_work(struct wgt_peer *peer, struct work_struct *work);
 void wgt_peer_clear_route(struct wgt_peer *peer);
-void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct sockaddr *sa);
+void wgt_peer_set_endpoint(struct wgt_peer *peer, const struct wgt_endpoint *ep);
+void wgt_peer_forget_handshake(struct wgt_peer *peer);
 void wgt_peer_reset_sessions(struct wgt_peer *peer);
 void wgt_peer_clear_keys_work(struct work_struct *work);
 bool wgt_peer_crypt_begin(struct wgt_peer *peer);

@@ -166,6 +166,11 @@ void wgt_index_table_replace(struct wgt_index_table *table,
  * @types: a mask of the &enum wgt_index_type values acceptable here
  * @peer: receives a reference to the entry's peer
  *
+ * The peer is referenced, and so is a handshake entry, which lives in the
+ * peer. A keypair entry is not: it is freed a grace period after it leaves
+ * the table, so a caller that wants the keypair calls this inside its own
+ * RCU read-side section and takes its reference there.
+ *
  * Return: the entry, or NULL (then *@peer is NULL too).
  */
 struct wgt_index_entry *wgt_index_table_lookup(struct wgt_index_table *table,

@@ -41,6 +41,17 @@ static void wgt_rx_drop(struct wgt_device *wg, struct sk_buff *skb,
 }
 
 /*
+ * An authenticated message of @len bytes came from @peer: the device's and
+ * the peer's receive counters count whole messages, handshakes and
+ * keepalives too, as the transmit side's tunnel counters do.
+ */
+static void wgt_rx_stats(struct wgt_peer *peer, unsigned int len)
+{
+	dev_sw_netstats_rx_add(peer->wg->dev, len);
+	atomic64_add(len, &peer->rx_bytes);
+}
+
+/*
  * Strip the UDP header and tell the message type from the length and the
  * first four bytes. Returns 0 for anything malformed.
  */
@@ -129,7 +140,7 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 	u32 type = le32_to_cpu(((struct wgt_msg_header *)skb->data)->type);
 	struct wgt_peer *peer = NULL;
 	enum wgt_mac_verdict verdict;
-	union wgt_endpoint from;
+	struct wgt_endpoint from;
 	const char *why = NULL;
 	bool under_load;
 
@@ -149,8 +160,8 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 				      ((struct wgt_msg_initiation *)skb->data)->sender_index);
 		return;
 	}
-	if (under_load && type == WGT_MSG_INITIATION &&
-	    !wgt_ratelimiter_allow(&wg->ratelimiter, skb)) {
+	/* Responses cost as much to check as initiations: both are limited. */
+	if (under_load && !wgt_ratelimiter_allow(&wg->ratelimiter, skb)) {
 		trace_handshake_reject(wg->dev, type, "ratelimited");
 		return;
 	}
@@ -166,8 +177,8 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 	trace_handshake_receive(wg->dev, peer->public_key, type);
 	/* Authenticated: the peer is where this came from (roaming). */
 	wgt_socket_endpoint_of(skb, &from);
-	wgt_peer_set_endpoint(peer, &from.addr);
-	atomic64_add(skb->len, &peer->rx_bytes);
+	wgt_peer_set_endpoint(peer, &from);
+	wgt_rx_stats(peer, skb->len);
 	wgt_timers_any_authenticated_packet_received(peer);
 	wgt_timers_any_authenticated_packet_traversal(peer);
 
@@ -260,7 +271,7 @@ void wgt_decrypt_worker(struct work_struct *work)
 						       work);
 	struct wgt_device *wg = worker->wg;
 	struct wgt_trace_addrs inner;
-	union wgt_endpoint from;
+	struct wgt_endpoint from;
 	struct wgt_rx_cb *cb;
 	struct wgt_peer *peer;
 	struct sk_buff *skb;
@@ -335,6 +346,48 @@ static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
 }
 
 /*
+ * A session we initiated may still be carrying the peer's packets to us
+ * while we send nothing: then the sending side never sees it age, and it
+ * would expire, REJECT_AFTER_TIME after it began, with the peer's packets
+ * in flight. So a packet received shortly before that (a keepalive and a
+ * handshake's time ahead) while that session is still our current one
+ * starts the next handshake, once per session.
+ */
+static void wgt_rekey_before_reject(struct wgt_peer *peer)
+{
+	u64 margin = wgt_seconds_ns(WGT_KEEPALIVE_TIMEOUT) +
+		     wgt_seconds_ns(WGT_REKEY_TIMEOUT);
+	struct wgt_keypair *keypair;
+	bool old;
+
+	if (READ_ONCE(peer->sent_lastminute_handshake))
+		return;
+	keypair = wgt_keypairs_current(&peer->keypairs);
+	old = keypair && keypair->i_am_initiator && READ_ONCE(keypair->sending_valid) &&
+	      ktime_get_boottime_ns() - keypair->birthdate_ns >
+			wgt_seconds_ns(WGT_REJECT_AFTER_TIME) - margin;
+	wgt_keypair_put(keypair);
+	if (old) {
+		WRITE_ONCE(peer->sent_lastminute_handshake, true);
+		wgt_send_handshake_initiation(peer, false);
+	}
+}
+
+/*
+ * The outer header's ECN field back into the inner packet (RFC 6040): a
+ * congestion mark a router set on the way must reach the receiver. True
+ * when the packet must be dropped: a mark on a packet whose sender did not
+ * speak ECN, which cannot carry it.
+ */
+static bool wgt_ecn_decapsulate(struct sk_buff *skb, u8 outer_ds)
+{
+	u8 inner_ds = skb->protocol == htons(ETH_P_IP) ?
+		      ip_hdr(skb)->tos : ipv6_get_dsfield(ipv6_hdr(skb));
+
+	return INET_ECN_decapsulate(skb, outer_ds, inner_ds) > 1;
+}
+
+/*
  * A decrypted packet, in order, in NAPI context: the checks that need
  * order or the peer's state (replay, allowed IPs, roaming, timers), then
  * GRO. Consumes @skb.
@@ -345,9 +398,10 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	struct wgt_keypair *keypair = cb->keypair;
 	struct wgt_device *wg = peer->wg;
 	struct wgt_trace_addrs inner;
-	union wgt_endpoint from;
+	struct wgt_endpoint from;
 	unsigned int len;
 	const char *why;
+	u8 outer_ds;
 	bool fresh;
 	int ret;
 
@@ -364,15 +418,16 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 
 	/* Authentic and new from here on: the sender is where the peer is. */
 	wgt_socket_endpoint_of(skb, &from);
-	wgt_peer_set_endpoint(peer, &from.addr);
+	wgt_peer_set_endpoint(peer, &from);
+	outer_ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	skb_reset_network_header(skb);
-	atomic64_add(skb->len + sizeof(struct wgt_msg_data) + WGT_AUTHTAG_LEN,
-		     &peer->rx_bytes);
+	wgt_rx_stats(peer, skb->len + sizeof(struct wgt_msg_data) + WGT_AUTHTAG_LEN);
 	if (wgt_keypairs_received_with(&peer->keypairs, keypair)) {
 		/* Responder: the initiator has the keys too; we are done. */
 		wgt_timers_handshake_complete(peer);
 		wgt_send_staged(peer);
 	}
+	wgt_rekey_before_reject(peer);
 	wgt_timers_any_authenticated_packet_received(peer);
 	wgt_timers_any_authenticated_packet_traversal(peer);
 
@@ -383,6 +438,8 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	}
 	wgt_timers_data_received(peer);
 	why = wgt_check_inner(peer, skb);
+	if (!why && wgt_ecn_decapsulate(skb, outer_ds))
+		why = "congestion mark on a non-ecn packet";
 	if (why) {
 		wgt_rx_drop(wg, skb, why);
 		return;
@@ -396,7 +453,6 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	len = skb->len;
 	if (trace_rx_deliver_enabled())
 		wgt_trace_addrs_of(skb, &inner);
-	dev_sw_netstats_rx_add(wg->dev, len);
 	ret = napi_gro_receive(&peer->napi, skb);
 	trace_rx_deliver(wg->dev, skb, ret, len, &inner);
 }
@@ -483,13 +539,20 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	u32 index;
 	int cpu;
 
+	/*
+	 * A keypair is freed a grace period after it leaves the table: the
+	 * lookup and taking our reference are one read-side section.
+	 */
+	rcu_read_lock_bh();
 	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
 				       WGT_INDEX_KEYPAIR, &peer);
+	keypair = entry ? wgt_keypair_get(container_of(entry, struct wgt_keypair, entry)) :
+			  NULL;
+	rcu_read_unlock_bh();
 	if (!entry) {
 		wgt_rx_drop(wg, skb, "unknown receiver index");
 		return;
 	}
-	keypair = wgt_keypair_get(container_of(entry, struct wgt_keypair, entry));
 	if (!keypair) {
 		wgt_peer_put(peer);
 		wgt_rx_drop(wg, skb, "keypair gone");
@@ -520,6 +583,12 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	counter = cb->counter;
 	if (ptr_ring_produce_bh(&wg->decrypt_ring, skb)) {
 		skb_unlink(skb, &peer->rx_queue);
+		/*
+		 * Packets behind this one may be decrypted already, their NAPI
+		 * poll come and gone while this one, pending, was at the front:
+		 * poll again, or they wait for the peer's next packet.
+		 */
+		napi_schedule(&peer->napi);
 		wgt_peer_crypt_end(peer);
 		wgt_rx_release(skb);
 		wgt_rx_drop(wg, skb, "decrypt queue full");
@@ -537,7 +606,7 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
  */
 void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 {
-	union wgt_endpoint from;
+	struct wgt_endpoint from;
 	u32 type;
 
 	if (trace_rx_udp_enabled()) {

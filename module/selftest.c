@@ -191,6 +191,34 @@ static void wgt_st_random_addr(struct wgt_st *st, int family, u8 addr[16])
 	addr[1] &= 0x33;
 }
 
+/*
+ * Where to look up: half the time a random address as above, half the time
+ * one aimed at a stored prefix, either inside it (its host bits random) or
+ * just outside (its last prefix bit flipped). Random addresses alone almost
+ * never fall inside a long prefix, so a mistake at a prefix's last bit would
+ * go unseen.
+ */
+static void wgt_st_probe_addr(struct wgt_st *st, int family, u8 addr[16])
+{
+	unsigned int len = family == AF_INET6 ? 16 : 4, i;
+	const struct wgt_st_prefix *p;
+	u8 mask;
+
+	wgt_st_random_addr(st, family, addr);
+	if (!st->oracle_len || prandom_u32_state(&st->rnd) & 1)
+		return;
+	p = &st->oracle[prandom_u32_state(&st->rnd) % st->oracle_len];
+	if (!p->peer || p->family != family)
+		return;
+	/* The prefix's bits, then the random address's bits after them. */
+	for (i = 0; i < p->cidr && i < len * 8; i++) {
+		mask = 0x80 >> (i % 8);
+		addr[i / 8] = (addr[i / 8] & ~mask) | (p->key[i / 8] & mask);
+	}
+	if (p->cidr && prandom_u32_state(&st->rnd) & 1)
+		addr[(p->cidr - 1) / 8] ^= 0x80 >> ((p->cidr - 1) % 8);
+}
+
 static u8 wgt_st_random_cidr(struct wgt_st *st, int family)
 {
 	unsigned int bits = family == AF_INET6 ? 128 : 32;
@@ -213,7 +241,7 @@ static bool wgt_st_random_round(struct wgt_st *st, int family,
 			return false;
 	}
 	for (i = 0; i < lookups && ok; i++) {
-		wgt_st_random_addr(st, family, addr);
+		wgt_st_probe_addr(st, family, addr);
 		ok = wgt_st_agree(st, family, addr);
 	}
 	return ok;
@@ -230,7 +258,7 @@ static bool wgt_st_remove_round(struct wgt_st *st, int family,
 	for (i = 0; i < WGT_ST_PEERS; i += 3)
 		wgt_st_remove_peer(st, st->peers[i]);
 	for (i = 0; i < lookups && ok; i++) {
-		wgt_st_random_addr(st, family, addr);
+		wgt_st_probe_addr(st, family, addr);
 		ok = wgt_st_agree(st, family, addr);
 	}
 	return ok;

@@ -20,6 +20,7 @@
 #include <linux/scatterlist.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip_tunnels.h>
 
 #include "device.h"
 #include "noise.h"
@@ -137,16 +138,17 @@ static bool wgt_keypair_can_send(struct wgt_keypair *keypair)
 }
 
 /*
- * The initiator of a session rekeys before it gets old: after
- * REKEY_AFTER_TIME or REKEY_AFTER_MESSAGES. Only the initiator, so that
- * both sides do not start handshakes at once.
+ * A session is renewed before it gets old. After REKEY_AFTER_TIME only its
+ * initiator starts the handshake, so that both sides do not start one at
+ * once; after REKEY_AFTER_MESSAGES whoever sent them does, since only the
+ * sender knows how many nonces it has used.
  */
 static bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 {
-	return keypair->i_am_initiator &&
-	       (ktime_get_boottime_ns() - keypair->birthdate_ns >
-			wgt_seconds_ns(WGT_REKEY_AFTER_TIME) ||
-		atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES);
+	return atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES ||
+	       (keypair->i_am_initiator &&
+		ktime_get_boottime_ns() - keypair->birthdate_ns >
+			wgt_seconds_ns(WGT_REKEY_AFTER_TIME));
 }
 
 /* What transmission remembers about a packet while it waits (skb->cb). */
@@ -162,6 +164,7 @@ struct wgt_tx_cb {
 	unsigned int mtu;
 	unsigned int plain_len;		/* 0 for a keepalive */
 	int state;
+	u8 ds;				/* the outer DS field: inner ECN */
 };
 
 static struct wgt_tx_cb *wgt_tx_cb(struct sk_buff *skb)
@@ -198,6 +201,8 @@ static bool wgt_encrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 	memset(tail, 0, padding);
 
 	header = skb_push(skb, sizeof(*header));
+	/* The tunnel's statistics count the message from here (iptunnel_xmit). */
+	skb_set_inner_network_header(skb, 0);
 	header->header.type = cpu_to_le32(WGT_MSG_DATA);
 	header->receiver_index = keypair->remote_index;
 	header->counter = cpu_to_le64(nonce);
@@ -229,7 +234,6 @@ static void wgt_send_ordered(struct wgt_peer *peer)
 	struct wgt_tx_cb *cb;
 	struct sk_buff *skb;
 	unsigned long flags;
-	unsigned int len;
 	int state;
 
 	spin_lock_bh(&peer->tx_send_lock);
@@ -247,7 +251,6 @@ static void wgt_send_ordered(struct wgt_peer *peer)
 		cb = wgt_tx_cb(skb);
 		keypair = cb->keypair;
 		state = cb->state;
-		len = cb->plain_len;
 		if (state != WGT_TX_ENCRYPTED) {
 			trace_tx_drop(peer->wg->dev, skb, "encryption failed");
 			DEV_STATS_INC(peer->wg->dev, tx_errors);
@@ -255,10 +258,13 @@ static void wgt_send_ordered(struct wgt_peer *peer)
 		} else {
 			wgt_timers_any_authenticated_packet_traversal(peer);
 			wgt_timers_any_authenticated_packet_sent(peer);
-			if (len)
+			if (cb->plain_len)
 				wgt_timers_data_sent(peer);
-			if (wgt_socket_send_skb(peer, skb) == 0 && len)
-				dev_sw_netstats_tx_add(peer->wg->dev, 1, len);
+			/*
+			 * The device's tx counters are the tunnel's: UDP's
+			 * iptunnel_xmit() counts each message it sends.
+			 */
+			wgt_socket_send_skb(peer, skb, cb->ds);
 		}
 		wgt_tx_release(keypair);
 	}
@@ -354,11 +360,17 @@ static bool wgt_queue_for_encryption(struct wgt_peer *peer,
 	skb_queue_tail(&peer->tx_queue, skb);
 	if (ptr_ring_produce_bh(&wg->encrypt_ring, skb)) {
 		skb_unlink(skb, &peer->tx_queue);
-		wgt_peer_crypt_end(peer);
-		wgt_tx_release(keypair);
 		trace_tx_drop(wg->dev, skb, "encrypt queue full");
 		DEV_STATS_INC(wg->dev, tx_dropped);
 		kfree_skb(skb);
+		/*
+		 * Packets queued behind this one may be encrypted already, their
+		 * workers gone after finding it, still pending, at the front:
+		 * send them now, or they wait for the peer's next packet.
+		 */
+		wgt_send_ordered(peer);
+		wgt_peer_crypt_end(peer);
+		wgt_tx_release(keypair);
 		return true;
 	}
 	cpu = wgt_next_encrypt_cpu(wg);
@@ -416,6 +428,7 @@ void wgt_send_keepalive(struct wgt_peer *peer)
 		skb_reserve(skb, WGT_SKB_HEADROOM + sizeof(struct wgt_msg_data));
 		skb->dev = peer->wg->dev;
 		wgt_tx_cb(skb)->mtu = 0;
+		wgt_tx_cb(skb)->ds = 0;
 		skb_queue_tail(&peer->staged_queue, skb);
 	}
 	wgt_send_staged(peer);
@@ -467,20 +480,33 @@ static void wgt_xmit_unreachable(struct sk_buff *skb)
 }
 
 /*
- * The peer a packet goes to: the owner of its destination address in the
- * allowed-IPs trie (cryptokey routing, outbound). Returns a reference.
+ * Is @skb the IP packet its protocol says? The stack only hands us IPv4 and
+ * IPv6, but a packet socket (AF_PACKET) may write anything to the device,
+ * with any protocol: that must be dropped, not answered with an ICMP error
+ * about a packet that is not one.
+ */
+static bool wgt_xmit_is_ip(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return pskb_network_may_pull(skb, sizeof(struct iphdr)) &&
+		       ip_hdr(skb)->version == 4;
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return pskb_network_may_pull(skb, sizeof(struct ipv6hdr)) &&
+		       ipv6_hdr(skb)->version == 6;
+	return false;
+}
+
+/*
+ * The peer an IP packet goes to: the owner of its destination address in
+ * the allowed-IPs trie (cryptokey routing, outbound). Returns a reference.
  */
 static struct wgt_peer *wgt_xmit_route(struct wgt_device *wg, struct sk_buff *skb)
 {
-	if (skb->protocol == htons(ETH_P_IP) &&
-	    pskb_network_may_pull(skb, sizeof(struct iphdr)))
+	if (skb->protocol == htons(ETH_P_IP))
 		return wgt_allowedips_lookup(&wg->allowedips, AF_INET,
 					     &ip_hdr(skb)->daddr);
-	if (skb->protocol == htons(ETH_P_IPV6) &&
-	    pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))
-		return wgt_allowedips_lookup(&wg->allowedips, AF_INET6,
-					     &ipv6_hdr(skb)->daddr);
-	return NULL;
+	return wgt_allowedips_lookup(&wg->allowedips, AF_INET6,
+				     &ipv6_hdr(skb)->daddr);
 }
 
 /**
@@ -503,6 +529,10 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 	if (trace_tx_xmit_enabled()) {
 		wgt_trace_addrs_of(skb, &inner);
 		trace_tx_xmit(skb, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 0, &inner);
+	}
+	if (unlikely(!wgt_xmit_is_ip(skb))) {
+		why = "not an ip packet";
+		goto drop;
 	}
 	peer = wgt_xmit_route(wg, skb);
 	trace_tx_route(skb, peer ? peer->public_key : NULL);
@@ -546,8 +576,14 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 			kfree_skb(skb);
 			continue;
 		}
-		skb_dst_drop(skb);
+		/* Inner ECN to the outer header (RFC 6040), read while we can. */
+		wgt_tx_cb(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 		wgt_tx_cb(skb)->mtu = mtu;
+		/*
+		 * What the stack attached to the inner packet (route, conntrack,
+		 * mark, timestamps) must not follow it out as the outer one.
+		 */
+		skb_scrub_packet(skb, true);
 		wgt_stage(peer, skb);
 	}
 	wgt_send_staged(peer);

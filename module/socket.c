@@ -7,7 +7,9 @@
  * Chapter 3 adds the way out: a datagram to a peer's endpoint, routed once
  * and then from the peer's route cache.
  */
+#include <linux/inetdevice.h>
 #include <linux/ipv6.h>
+#include <net/addrconf.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
@@ -36,20 +38,35 @@ static int wgt_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * The state an encapsulating tunnel must give its outer packet: the mark
+ * that tells the device's own traffic apart (wg-quick's policy routing and
+ * firewall rules match it), nothing left of the inner packet's.
+ */
+static void wgt_skb_outer(struct wgt_device *wg, struct sk_buff *skb)
+{
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+}
+
 /* Route and send one datagram over IPv4; consumes @skb. */
 static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
-		     const struct sockaddr_in *to, struct dst_cache *cache)
+		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi4 fl = {
-		.daddr = to->sin_addr.s_addr,
-		.fl4_dport = to->sin_port,
+		.saddr = to->src4.s_addr,
+		.daddr = to->addr4.sin_addr.s_addr,
+		.fl4_dport = to->addr4.sin_port,
 		.flowi4_mark = wg->fwmark,
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	struct rtable *rt = NULL;
 	struct sock *sk;
+	bool sticky;
 	int ret = 0;
 
+	wgt_skb_outer(wg, skb);
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock4);
 	if (unlikely(!sk)) {
@@ -61,22 +78,40 @@ static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
 		rt = dst_cache_get_ip4(cache, &fl.saddr);
 	if (!rt) {
 		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+		/* The address the peer wrote to may be gone by now. */
+		if (fl.saddr && !inet_confirm_addr(sock_net(sk), NULL, 0, fl.saddr,
+						   RT_SCOPE_HOST))
+			fl.saddr = 0;
+		sticky = fl.saddr;
 		rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		/*
+		 * Or the route to the peer now leaves by another interface than
+		 * the one its packets came in by: then that interface's source
+		 * is the right one, and routing must choose afresh without ours
+		 * (the lookup filled in the source and the interface it chose).
+		 */
+		if (sticky && (IS_ERR(rt) ? PTR_ERR(rt) == -EINVAL :
+			       rt->dst.dev->ifindex != to->src_if4)) {
+			if (!IS_ERR(rt))
+				ip_rt_put(rt);
+			fl.saddr = 0;
+			fl.flowi4_oif = 0;
+			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
+		}
 		if (IS_ERR(rt)) {
 			ret = PTR_ERR(rt);
-			goto err;
-		}
-		/* A route back into our own device would loop forever. */
-		if (unlikely(rt->dst.dev == wg->dev)) {
-			ip_rt_put(rt);
-			ret = -ELOOP;
 			goto err;
 		}
 		if (cache)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
 	skb->ignore_df = 1;
-	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, 0,
+	/*
+	 * A route back into this device is allowed: wg over wg works, and a
+	 * real loop cannot recurse, since each pass is a new packet that
+	 * waits its turn in the bounded staged and encrypt queues.
+	 */
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
 			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
 			    fl.fl4_dport, false, false);
 	rcu_read_unlock_bh();
@@ -89,19 +124,21 @@ err:
 
 /* Route and send one datagram over IPv6; consumes @skb. */
 static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
-		     const struct sockaddr_in6 *to, struct dst_cache *cache)
+		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi6 fl = {
-		.daddr = to->sin6_addr,
-		.fl6_dport = to->sin6_port,
+		.saddr = to->src6,
+		.daddr = to->addr6.sin6_addr,
+		.fl6_dport = to->addr6.sin6_port,
 		.flowi6_mark = wg->fwmark,
-		.flowi6_oif = to->sin6_scope_id,
+		.flowi6_oif = to->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
 	struct dst_entry *dst = NULL;
 	struct sock *sk;
 	int ret = 0;
 
+	wgt_skb_outer(wg, skb);
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock6);
 	if (unlikely(!sk)) {
@@ -113,21 +150,20 @@ static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
 		dst = dst_cache_get_ip6(cache, &fl.saddr);
 	if (!dst) {
 		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+		/* As for IPv4: our address may be gone; then routing chooses. */
+		if (!ipv6_addr_any(&fl.saddr) &&
+		    !ipv6_chk_addr(sock_net(sk), &fl.saddr, NULL, 0))
+			fl.saddr = in6addr_any;
 		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst)) {
 			ret = PTR_ERR(dst);
-			goto err;
-		}
-		if (unlikely(dst->dev == wg->dev)) {
-			dst_release(dst);
-			ret = -ELOOP;
 			goto err;
 		}
 		if (cache)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
 	skb->ignore_df = 1;
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, 0,
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
 			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport,
 			     false);
 	rcu_read_unlock_bh();
@@ -139,8 +175,8 @@ err:
 }
 
 /* Send to @peer's endpoint, which is copied to @to; consumes @skb. */
-static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb,
-			   union wgt_endpoint *to)
+static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb, u8 ds,
+			   struct wgt_endpoint *to)
 {
 	size_t len = skb->len;
 	int ret;
@@ -149,11 +185,10 @@ static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb,
 	*to = peer->endpoint;
 	read_unlock_bh(&peer->endpoint_lock);
 
-	skb->dev = peer->wg->dev;
 	if (to->addr.sa_family == AF_INET) {
-		ret = wgt_send4(peer->wg, skb, &to->addr4, &peer->route_cache);
+		ret = wgt_send4(peer->wg, skb, to, ds, &peer->route_cache);
 	} else if (to->addr.sa_family == AF_INET6) {
-		ret = wgt_send6(peer->wg, skb, &to->addr6, &peer->route_cache);
+		ret = wgt_send6(peer->wg, skb, to, ds, &peer->route_cache);
 	} else {
 		kfree_skb(skb);	/* no endpoint yet: nowhere to send */
 		ret = -EDESTADDRREQ;
@@ -168,16 +203,17 @@ static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb,
  * @peer: the peer
  * @skb: the message (from skb->data), with WGT_SKB_HEADROOM to spare;
  *	consumed whatever happens
+ * @ds: the outer header's DS field (the inner packet's ECN, RFC 6040)
  *
  * Return: 0, or a negative errno (no endpoint, no route, device down).
  */
-int wgt_socket_send_skb(struct wgt_peer *peer, struct sk_buff *skb)
+int wgt_socket_send_skb(struct wgt_peer *peer, struct sk_buff *skb, u8 ds)
 {
 	unsigned int len = skb->len;
-	union wgt_endpoint to;
+	struct wgt_endpoint to;
 	int ret;
 
-	ret = wgt_socket_send(peer, skb, &to);
+	ret = wgt_socket_send(peer, skb, ds, &to);
 	trace_tx_send(skb, &to.addr, len, ret);
 	return ret;
 }
@@ -206,28 +242,32 @@ static struct sk_buff *wgt_skb_from_buffer(const void *buf, size_t len)
 int wgt_socket_send_buffer(struct wgt_peer *peer, const void *buf, size_t len)
 {
 	struct sk_buff *skb = wgt_skb_from_buffer(buf, len);
-	union wgt_endpoint to;
+	struct wgt_endpoint to;
 	int ret;
 
 	if (unlikely(!skb))
 		return -ENOMEM;
-	ret = wgt_socket_send(peer, skb, &to);
+	ret = wgt_socket_send(peer, skb, 0, &to);
 	trace_socket_send(peer->wg->dev, peer->public_key, &to.addr, len, ret);
 	return ret;
 }
 
 /**
- * wgt_socket_endpoint_of() - the address a received datagram came from
+ * wgt_socket_endpoint_of() - the address a received datagram came from,
+ * and ours it was sent to
  * @skb: the datagram, its IP and UDP headers still set
- * @from: receives a sockaddr_in or sockaddr_in6
+ * @from: receives a sockaddr_in or sockaddr_in6 and the source to answer from
  */
-void wgt_socket_endpoint_of(struct sk_buff *skb, union wgt_endpoint *from)
+void wgt_socket_endpoint_of(struct sk_buff *skb, struct wgt_endpoint *from)
 {
 	memset(from, 0, sizeof(*from));
 	if (skb->protocol == htons(ETH_P_IP)) {
 		from->addr4.sin_family = AF_INET;
 		from->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 		from->addr4.sin_port = udp_hdr(skb)->source;
+		/* Our address it was sent to, and where it came in. */
+		from->src4.s_addr = ip_hdr(skb)->daddr;
+		from->src_if4 = skb->skb_iif;
 	} else {
 		from->addr6.sin6_family = AF_INET6;
 		from->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
@@ -235,6 +275,7 @@ void wgt_socket_endpoint_of(struct sk_buff *skb, union wgt_endpoint *from)
 		/* Link-local senders are only reachable through their link. */
 		from->addr6.sin6_scope_id =
 			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
+		from->src6 = ipv6_hdr(skb)->daddr;
 	}
 }
 
@@ -252,15 +293,15 @@ int wgt_socket_send_reply(struct wgt_device *wg, struct sk_buff *in_skb,
 			  const void *buf, size_t len)
 {
 	struct sk_buff *skb = wgt_skb_from_buffer(buf, len);
-	union wgt_endpoint to;
+	struct wgt_endpoint to;
 
 	if (unlikely(!skb))
 		return -ENOMEM;
-	skb->dev = wg->dev;
+	/* From the address it was sent to: we are the one it wrote to. */
 	wgt_socket_endpoint_of(in_skb, &to);
 	if (to.addr.sa_family == AF_INET)
-		return wgt_send4(wg, skb, &to.addr4, NULL);
-	return wgt_send6(wg, skb, &to.addr6, NULL);
+		return wgt_send4(wg, skb, &to, 0, NULL);
+	return wgt_send6(wg, skb, &to, 0, NULL);
 }
 
 static void wgt_sock_release(struct wgt_device *wg, struct sock *sk)

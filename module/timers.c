@@ -21,6 +21,7 @@
  * Handlers run in softirq context; anything slow (a handshake, erasing
  * keys) is handed to a work item.
  */
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>
@@ -42,6 +43,17 @@ static unsigned int time_divisor = 1;
 module_param(time_divisor, uint, 0444);
 MODULE_PARM_DESC(time_divisor,
 		 "labs and tests only: divide all protocol times by this (default 1)");
+
+/*
+ * For tests only: a delay, in milliseconds, between deciding to arm a timer
+ * and arming it. It widens a window that is otherwise a few instructions
+ * wide, so that tests/vm/peer_removal_race.sh can show that removal waits
+ * for whoever is inside it (see wgt_mod_timer()).
+ */
+static unsigned int race_delay_ms;
+module_param(race_delay_ms, uint, 0644);
+MODULE_PARM_DESC(race_delay_ms,
+		 "tests only: delay between checking a peer and arming its timer (default 0)");
 
 /**
  * wgt_seconds_ns() - a protocol time in nanoseconds, after the divisor
@@ -71,11 +83,25 @@ static bool wgt_timers_active(struct wgt_peer *peer)
 	return netif_running(peer->wg->dev) && !READ_ONCE(peer->is_dead);
 }
 
+/*
+ * Arm @timer unless the peer is dead or its device down. The check and the
+ * arming form one RCU read-side section (bottom halves off): removal marks
+ * the peer dead, then waits a grace period (synchronize_net()) before it
+ * stops the timers, so whoever passed the check has armed its timer by
+ * then, and whoever comes later sees the peer dead. Without the section, a
+ * handshake worker could pass the check, be preempted, and arm a timer
+ * after removal stopped them all: a timer on a freed peer.
+ */
 static void wgt_mod_timer(struct wgt_peer *peer, struct timer_list *timer,
 			  unsigned long delay)
 {
-	if (wgt_timers_active(peer))
+	rcu_read_lock_bh();
+	if (wgt_timers_active(peer)) {
+		if (unlikely(race_delay_ms))
+			mdelay(race_delay_ms);
 		mod_timer(timer, jiffies + delay);
+	}
+	rcu_read_unlock_bh();
 }
 
 /* REKEY_TIMEOUT plus up to a third of a second: peers must not lock step. */
@@ -224,7 +250,7 @@ void wgt_timers_handshake_complete(struct wgt_peer *peer)
 {
 	del_timer(&peer->timer_retransmit_handshake);
 	peer->handshake_attempts = 0;
-	peer->sent_lastminute_handshake = false;
+	WRITE_ONCE(peer->sent_lastminute_handshake, false);
 	atomic64_set(&peer->last_handshake_ns, ktime_get_real_ns());
 }
 
@@ -267,4 +293,19 @@ void wgt_timers_stop(struct wgt_peer *peer)
 	del_timer_sync(&peer->timer_new_handshake);
 	del_timer_sync(&peer->timer_zero_key_material);
 	del_timer_sync(&peer->timer_persistent_keepalive);
+}
+
+/**
+ * wgt_timers_pending() - is any of the peer's timers armed?
+ * @peer: the peer
+ *
+ * Return: true if one is; a peer being freed must have none.
+ */
+bool wgt_timers_pending(struct wgt_peer *peer)
+{
+	return timer_pending(&peer->timer_retransmit_handshake) ||
+	       timer_pending(&peer->timer_send_keepalive) ||
+	       timer_pending(&peer->timer_new_handshake) ||
+	       timer_pending(&peer->timer_zero_key_material) ||
+	       timer_pending(&peer->timer_persistent_keepalive);
 }

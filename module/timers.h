@@ -14,6 +14,7 @@ unsigned long wgt_seconds_jiffies(unsigned int seconds);
 
 void wgt_timers_init(struct wgt_peer *peer);
 void wgt_timers_stop(struct wgt_peer *peer);
+bool wgt_timers_pending(struct wgt_peer *peer);
 void wgt_timers_data_sent(struct wgt_peer *peer);
 void wgt_timers_data_received(struct wgt_peer *peer);
 void wgt_timers_any_authenticated_packet_sent(struct wgt_peer *peer);

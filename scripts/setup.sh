@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make setup: install the Debian packages wgtour needs and unpack the parts
-# of the kernel source tree we use (checkpatch, the kselftest framework, the
-# upstream driver for reference). Idempotent: quiet when nothing is missing.
+# of the kernel source tree we use (checkpatch, the kselftest framework,
+# upstream WireGuard's own selftest netns.sh, the upstream driver for
+# reference). Idempotent: quiet when nothing is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -47,8 +48,9 @@ fi
 src=$root/build/linux-src
 stamp=$src/.unpacked
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz)
-if [ ! -f "$stamp" ] || [ "$tarball" -nt "$stamp" ]; then
-	echo "setup: unpacking checkpatch, kselftest and the reference driver from $tarball"
+if [ ! -f "$stamp" ] || [ "$tarball" -nt "$stamp" ] ||
+   [ ! -f "$src/tools/testing/selftests/wireguard/netns.sh" ]; then
+	echo "setup: unpacking checkpatch, kselftest, netns.sh and the reference driver from $tarball"
 	rm -rf "$src"
 	mkdir -p "$src"
 	tar -xJf "$tarball" -C "$src" --strip-components=1 \
@@ -59,6 +61,7 @@ if [ ! -f "$stamp" ] || [ "$tarball" -nt "$stamp" ]; then
 		linux-source-6.1/tools/testing/selftests/kselftest.h \
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest_module.h \
+		linux-source-6.1/tools/testing/selftests/wireguard \
 		linux-source-6.1/drivers/net/wireguard
 	touch "$stamp"
 fi

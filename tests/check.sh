@@ -7,6 +7,7 @@
 # stage's TAP, exit status and expected number of programs go to
 # tests/tap-summary.py, which fails a stage that is missing, cut short or
 # exited badly. Exits non-zero on any failure. TAP logs stay in build/check/.
+# "tests/check.sh long" (make check-long) runs tests/vm-long alone.
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/check
 rm -rf "$out"
@@ -25,6 +26,14 @@ stage()
 	"$@" 2>&1 | tee "$out/$name.tap"
 	stages+=(--stage "$name" "${PIPESTATUS[0]}" "$plan" "$out/$name.tap")
 }
+
+if [ "${1:-}" = long ]; then
+	# make check-long: the slow tests alone, in one boot of the lab VM.
+	stage vm-long "slow VM tests (the timers at their real durations; about 15 minutes)" \
+		"$root/labs/vm/run" --name check-long --timeout 3600 -- tests/run-suite.sh vm-long
+	python3 "$root/tests/tap-summary.py" "${stages[@]}"
+	exit
+fi
 
 stage host "host tests (lint, book, harness)" "$root/tests/run-suite.sh" host
 stage vm "VM tests (one boot of the lab VM; about 15 minutes under TCG)" \

@@ -279,10 +279,10 @@ allowed IP of family 99|EINVAL|family and address length disagree|nl set ifname 
 endpoint of family AF_UNIX|EINVAL|endpoint is neither IPv4 nor IPv6|nl set ifname wge0 $good peer $p6 endpoint-raw 0100ca6c0a000001${hex31:0:16}
 endpoint AF_INET6 in 16 bytes|EINVAL|endpoint is neither IPv4 nor IPv6|nl set ifname wge0 $good peer $p6 endpoint-raw 0a00ca6c0a000001${hex31:0:16}
 endpoint of 8 bytes|ERANGE|*|nl set ifname wge0 $good peer $p6 endpoint-raw 0200ca6c0a000001
-unknown device flag|EINVAL|*|nl set ifname wge0 flags 0x80000000 $good
-unknown peer flag|EINVAL|*|nl set ifname wge0 $good peer $p6 flags 0x100
+unknown device flag|EOPNOTSUPP|unknown device flags|nl set ifname wge0 flags 0x80000000 $good
+unknown peer flag|EOPNOTSUPP|unknown peer flags|nl set ifname wge0 $good peer $p6 flags 0x100
 peer without a public key|EINVAL|peer without a public key|nl set ifname wge0 $good peer - allowed-ip 10.9.0.0/16
-protocol version 2|EPROTONOSUPPORT|only protocol version 1 exists|nl set ifname wge0 $good peer $p6 protocol-version 2
+protocol version 2|EPFNOSUPPORT|only protocol version 1 exists|nl set ifname wge0 $good peer $p6 protocol-version 2
 replace-peers, then a bad peer|EINVAL|cidr longer than the address|nl set ifname wge0 flags 1 $good peer $p6 allowed-ip 10.0.0.0/33
 both ifindex and ifname|EBADR|give exactly one of ifindex and ifname|nl set ifname wge0 ifindex $(cat /sys/class/net/wge0/ifindex 2>/dev/null || echo 1) $good
 neither ifindex nor ifname|EBADR|give exactly one of ifindex and ifname|nl set $good

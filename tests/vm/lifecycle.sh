@@ -28,7 +28,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; wgt_netns_clean' EXIT
 for i in 1 2 3; do wg genkey > "$work/k$i"; wg pubkey < "$work/k$i" > "$work/p$i"; done
 
-ktap_plan 10
+ktap_plan 12
 wgt_load
 ktap_check "counters start at zero" 'all_freed'
 
@@ -87,6 +87,47 @@ move_and_back()
 	ip netns del wgtmv2
 }
 ktap_check "a device moved to another namespace and back keeps sockets and config" 'move_and_back'
+ktap_check "... and everything was freed" 'all_freed'
+
+# A dump started and never read on: the kernel has sent its first message
+# and waits for us to read before it builds the next. Meanwhile the device
+# moves to another namespace, which is deleted: the device must die with it,
+# whatever the dump holds (chapter 1, "Reading the configuration").
+unread_dump()
+{
+	local pid i devices
+	ip netns add wgtdu1 && ip netns add wgtdu2 || return 1
+	ip -n wgtdu1 link add wgd0 type wireguard || return 1
+	ip netns exec wgtdu1 python3 -c '
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import wgnl
+nl = wgnl.GenlSocket()
+family = nl.resolve(wgnl.WG_GENL_NAME)
+nl.send(family, wgnl.WG_CMD_GET_DEVICE, wgnl.WG_GENL_VERSION,
+        [wgnl.attr(wgnl.WGDEVICE_A_IFNAME, b"wgd0\0")], wgnl.NLM_F_DUMP)
+print("started", flush=True)
+time.sleep(60)' "$WGTOUR_ROOT/tests/lib" > "$work/dump.out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q started "$work/dump.out" && break
+		sleep 0.1
+	done
+	grep -q started "$work/dump.out" || { cat "$work/dump.out"; kill $pid; return 1; }
+	ip -n wgtdu1 link set wgd0 netns wgtdu2 || return 1
+	ip netns del wgtdu2
+	for i in $(seq 100); do
+		[ "$(cat $dbg/devices)" = 0 ] && break
+		sleep 0.1
+	done
+	devices=$(cat $dbg/devices)
+	echo "# an unread dump open, the device's namespace deleted: $devices live devices after 10 s"
+	kill $pid
+	wait $pid 2>/dev/null
+	ip netns del wgtdu1
+	[ "$devices" = 0 ]
+}
+ktap_check "a dump left unread does not keep its device alive when the device's namespace goes" 'unread_dump'
 ktap_check "... and everything was freed" 'all_freed'
 
 # Dumps and sets racing with peer removal: nothing may crash or leak.

@@ -12,15 +12,19 @@ out=$(mktemp)
 ktap_check "bpftrace lists tracepoint:wgtour:device_create" \
 	'bpftrace -l "tracepoint:wgtour:*" | grep -qx tracepoint:wgtour:device_create'
 
-# The script exits by itself after the destroy event (or after 60 s).
+# The script exits by itself after the destroy event (or after 120 s). Its
+# BEGIN probe runs once every probe is attached ("Attaching N probes" comes
+# before); compiling and attaching takes 10-40 s under TCG on a busy host,
+# so we wait up to 60 s, the margin rx_paths.sh gives bpftrace too.
 bpftrace -e '
+BEGIN { printf("ready\n"); }
 tracepoint:wgtour:device_create  { printf("create %s\n", str(args->name)); }
 tracepoint:wgtour:device_up      { printf("up %s\n", str(args->name)); }
 tracepoint:wgtour:socket_open    { printf("socket %d %d\n", args->family, args->port); }
 tracepoint:wgtour:device_destroy { printf("destroy %s\n", str(args->name)); exit(); }
-interval:s:60 { exit(); }' > "$out" 2>&1 &
+interval:s:120 { exit(); }' > "$out" 2>&1 &
 pid=$!
-for _ in $(seq 100); do grep -q Attaching "$out" && break; sleep 0.2; done
+for _ in $(seq 300); do grep -qx ready "$out" && break; sleep 0.2; done
 ip link add wgtrace0 type wireguard
 wg set wgtrace0 listen-port 51999
 ip link set wgtrace0 up
