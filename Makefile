@@ -40,6 +40,9 @@ check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 15 minutes
 	@tests/check.sh long
 
+mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests in the lab VM; killed or survived
+	@tests/mutate.sh $(MUTANTS)
+
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
@@ -53,4 +56,4 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check check-long lab-rx lab-tx bench clean
+.PHONY: help setup module lint book shell check check-long mutate lab-rx lab-tx bench clean
