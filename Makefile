@@ -37,7 +37,7 @@ shell: module ## interactive root shell in the lab VM, wgtour.ko loaded
 check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 	@tests/check.sh
 
-check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 15 minutes
+check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 12 minutes
 	@tests/check.sh long
 
 mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests in the lab VM; killed or survived
