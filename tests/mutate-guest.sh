@@ -57,7 +57,7 @@ run_one()
 	local name=$1 dir=$out/$1 start tests failed=() reasons=() line rc=0
 	start=$(date +%s)
 	echo "$name" > "$out/progress"
-	rm -f "$dir/verdict" "$dir/result" "$dir/tap" "$dir/dmesg.txt" "$dir/splat.txt"
+	rm -f "$dir/verdict" "$dir/verdict.new" "$dir/result" "$dir/tap" "$dir/dmesg.txt" "$dir/splat.txt"
 	sync
 	read -r tests < "$dir/tests"
 	export WGTOUR_KO=$dir/src/wgtour.ko
@@ -102,13 +102,15 @@ run_one()
 		printf '%s\n' "${reasons[@]}"
 		echo "seconds $(($(date +%s) - start))"
 	} > "$dir/result"
+	# Written whole, then renamed: the host polls for it.
 	if [ ${#reasons[@]} -gt 0 ]; then
 		# "killed by a.sh b.sh, splat"
 		printf '%s\n' "${reasons[@]}" | sed 's/^failed /by /' | paste -sd, |
-			sed 's/,/, /g; s/^/killed /' > "$dir/verdict"
+			sed 's/,/, /g; s/^/killed /' > "$dir/verdict.new"
 	else
-		echo "survived" > "$dir/verdict"
+		echo "survived" > "$dir/verdict.new"
 	fi
+	mv "$dir/verdict.new" "$dir/verdict"
 	sync
 	echo "mutate: $name: $(cat "$dir/verdict") ($(($(date +%s) - start)) s)"
 	return $rc

@@ -94,7 +94,7 @@ if [ ${#names[@]} -gt 0 ]; then
 			fi
 		done
 		[ -n "$match" ] || die "no mutant $n (tests/mutate.sh --list shows them)"
-		selected+=("$match")
+		[[ " ${selected[*]} " == *" $match "* ]] || selected+=("$match")
 	done
 else
 	selected=("${all[@]}")
@@ -272,78 +272,101 @@ vm_children()
 	ps -o pid= --ppid "$1" 2>/dev/null
 }
 
+# vm_run NAME... - run them in the lab VM, booting it again after a build
+# that crashed or hung it, until each has a verdict
+vm_run()
+{
+	local remaining=("$@") next m cur since vm vm_rc hung seen c cap
+	while [ ${#remaining[@]} -gt 0 ]; do
+		boot=$((boot + 1))
+		cap=120
+		for m in "${remaining[@]}"; do
+			cap=$((cap + $(budget "$m")))
+		done
+		say "boot $boot of the lab VM: ${#remaining[@]} to run (console: build/mutate/boot-$boot.log)"
+		rm -f "$out/progress"
+		"$root/labs/vm/run" --no-module --name "mutate-$boot" --timeout "$cap" -- \
+			tests/mutate-guest.sh "${remaining[@]}" > "$out/boot-$boot.log" 2>&1 &
+		vm=$!
+		# Watch: report each verdict as it comes, and stop a VM whose current
+		# build has run past its budget (a kernel that hangs).
+		seen=() hung=
+		while kill -0 $vm 2>/dev/null; do
+			sleep 5
+			for m in "${remaining[@]}"; do
+				[ -f "$out/$m/verdict" ] || continue
+				[[ " ${seen[*]} " == *" $m "* ]] && continue
+				seen+=("$m")
+				tell "$m"
+			done
+			cur=$(cat "$out/progress" 2>/dev/null)
+			since=$(stat -c %Y "$out/progress" 2>/dev/null || date +%s)
+			if [ -z "$hung" ] && [ -n "$cur" ] && [ ! -f "$out/$cur/verdict" ] &&
+			   [ $(($(date +%s) - since)) -gt "$(budget "$cur")" ]; then
+				say "$cur: no verdict after $(budget "$cur") s: stopping the VM"
+				hung=$cur
+				for c in $(vm_children $vm); do
+					kill "$c" 2>/dev/null
+				done
+				kill $vm 2>/dev/null
+			fi
+		done
+		wait $vm
+		vm_rc=$?
+		next=()
+		cur=$(cat "$out/progress" 2>/dev/null)
+		for m in "${remaining[@]}"; do
+			if [ -f "$out/$m/verdict" ]; then
+				[[ " ${seen[*]} " == *" $m "* ]] || tell "$m"
+			elif [ "$m" = "$cur" ]; then
+				# It was running when the VM died or hung: that is a kill.
+				cp "$root/build/vm/runs/mutate-$boot/kernel.log" "$out/$m/kernel.log" 2>/dev/null
+				if [ "$m" = "$hung" ] || [ $vm_rc = 124 ]; then
+					echo "hang" > "$out/$m/crash"
+					echo "killed (kernel hang)" > "$out/$m/verdict"
+				else
+					echo "crash" > "$out/$m/crash"
+					echo "killed (kernel crash)" > "$out/$m/verdict"
+				fi
+				say "$m: $(cat "$out/$m/verdict") (build/mutate/$m/kernel.log)"
+			else
+				next+=("$m")
+			fi
+		done
+		if [ ${#next[@]} = ${#remaining[@]} ]; then
+			tail -n 20 "$out/boot-$boot.log" | sed 's/^/#   /'
+			die "boot $boot of the lab VM ran nothing (exit $vm_rc): see build/mutate/boot-$boot.log"
+		fi
+		if [ $control = 1 ] && [ -f "$out/control/crash" ]; then
+			die "the unmodified module crashed or hung the VM: see build/mutate/control/"
+		fi
+		remaining=("${next[@]}")
+	done
+}
+
 rm -f "$out"/boot-*.log "$out/progress"
 for m in "${run[@]}"; do
-	rm -f "$out/$m/verdict" "$out/$m/result" "$out/$m/crash"
+	rm -f "$out/$m/verdict" "$out/$m/result" "$out/$m/crash" "$out/$m/crash.first"
 done
-remaining=("${run[@]}")
 boot=0
 vm_start=$(date +%s)
-while [ ${#remaining[@]} -gt 0 ]; do
-	boot=$((boot + 1))
-	cap=120
-	for m in "${remaining[@]}"; do
-		cap=$((cap + $(budget "$m")))
-	done
-	say "boot $boot of the lab VM: ${#remaining[@]} to run (console: build/mutate/boot-$boot.log)"
-	rm -f "$out/progress"
-	"$root/labs/vm/run" --no-module --name "mutate-$boot" --timeout "$cap" -- \
-		tests/mutate-guest.sh "${remaining[@]}" > "$out/boot-$boot.log" 2>&1 &
-	vm=$!
-	# Watch: report each verdict as it comes, and stop a VM whose current
-	# build has run past its budget (a kernel that hangs).
-	seen=() hung=
-	while kill -0 $vm 2>/dev/null; do
-		sleep 5
-		for m in "${remaining[@]}"; do
-			[ -f "$out/$m/verdict" ] || continue
-			[[ " ${seen[*]} " == *" $m "* ]] && continue
-			seen+=("$m")
-			tell "$m"
-		done
-		cur=$(cat "$out/progress" 2>/dev/null)
-		since=$(stat -c %Y "$out/progress" 2>/dev/null || date +%s)
-		if [ -n "$cur" ] && [ ! -f "$out/$cur/verdict" ] &&
-		   [ $(($(date +%s) - since)) -gt "$(budget "$cur")" ]; then
-			say "$cur: no verdict after $(budget "$cur") s: stopping the VM"
-			hung=$cur
-			for c in $(vm_children $vm); do
-				kill "$c" 2>/dev/null
-			done
-			kill $vm 2>/dev/null
-		fi
-	done
-	wait $vm
-	vm_rc=$?
-	next=()
-	cur=$(cat "$out/progress" 2>/dev/null)
-	for m in "${remaining[@]}"; do
-		if [ -f "$out/$m/verdict" ]; then
-			[[ " ${seen[*]} " == *" $m "* ]] || tell "$m"
-		elif [ "$m" = "$cur" ]; then
-			# It was running when the VM died or hung: that is a kill.
-			cp "$root/build/vm/runs/mutate-$boot/kernel.log" "$out/$m/kernel.log" 2>/dev/null
-			if [ "$m" = "$hung" ] || [ $vm_rc = 124 ]; then
-				echo "hang" > "$out/$m/crash"
-				echo "killed (kernel hang)" > "$out/$m/verdict"
-			else
-				echo "crash" > "$out/$m/crash"
-				echo "killed (kernel crash)" > "$out/$m/verdict"
-			fi
-			say "$m: $(cat "$out/$m/verdict") (build/mutate/$m/kernel.log)"
-		else
-			next+=("$m")
-		fi
-	done
-	if [ ${#next[@]} = ${#remaining[@]} ]; then
-		tail -n 20 "$out/boot-$boot.log" | sed 's/^/#   /'
-		die "boot $boot of the lab VM ran nothing (exit $vm_rc): see build/mutate/boot-$boot.log"
-	fi
-	if [ $control = 1 ] && [ -f "$out/control/crash" ]; then
-		die "the unmodified module crashed or hung the VM: see build/mutate/control/kernel.log"
-	fi
-	remaining=("${next[@]}")
+vm_run "${run[@]}"
+# A crash or a hang may be the kernel's or the module's own flakiness, not
+# the mutation: such a kill stands only if a second run, in a fresh boot,
+# ends the same way or fails a test.
+again=()
+for m in "${run[@]}"; do
+	[ -f "$out/$m/crash" ] && again+=("$m")
 done
+if [ ${#again[@]} -gt 0 ]; then
+	say "once more, to confirm a crash or hang: ${again[*]}"
+	for m in "${again[@]}"; do
+		mv "$out/$m/crash" "$out/$m/crash.first"
+		mv "$out/$m/kernel.log" "$out/$m/kernel.first.log" 2>/dev/null
+		rm -f "$out/$m/verdict" "$out/$m/result"
+	done
+	vm_run "${again[@]}"
+fi
 vm_secs=$(($(date +%s) - vm_start))
 
 # ---- verdicts ----------------------------------------------------------------
@@ -367,6 +390,7 @@ verdict()
 	esac
 	if [ -f "$out/$m/crash" ]; then
 		v=killed why="kernel $(cat "$out/$m/crash")"
+		[ -f "$out/$m/crash.first" ] && why="$why, twice"
 		read -ra failed <<< "$(sed -n 's/^failed //p' "$out/$m/result" 2>/dev/null)"
 		[ ${#failed[@]} -gt 0 ] && why="$why; ${failed[*]}"
 		return
@@ -393,6 +417,8 @@ verdict()
 	fi
 	[ ${#other[@]} -gt 0 ] && [ "$v" != untested ] &&
 		why="$why${why:+ }(also failed, as without the mutation: ${other[*]})"
+	[ -f "$out/$m/crash.first" ] &&
+		why="$why${why:+ }(a kernel $(cat "$out/$m/crash.first") in the first run only)"
 }
 
 killed=0 survived=0 untested=0 toolfail=0
