@@ -327,12 +327,12 @@ static bool wgt_endpoint_eq(const struct wgt_endpoint *a,
 	if (b->addr.sa_family == AF_INET)
 		return a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr &&
 		       a->addr4.sin_port == b->addr4.sin_port &&
-		       a->src4.s_addr == b->src4.s_addr &&
-		       a->src_if4 == b->src_if4;
+		       a->local4.s_addr == b->local4.s_addr &&
+		       a->local_ifindex == b->local_ifindex;
 	return ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
 	       a->addr6.sin6_port == b->addr6.sin6_port &&
 	       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id &&
-	       ipv6_addr_equal(&a->src6, &b->src6);
+	       ipv6_addr_equal(&a->local6, &b->local6);
 }
 
 /**

@@ -27,21 +27,21 @@ struct wgt_device;
  * from which of our addresses: the one the peer's last authenticated
  * packet was sent to (chapter 3, "Endpoints"). A host with several
  * addresses then answers from the address the peer wrote to, so the peer
- * keeps the endpoint it knows. The source is zero when it is not known
+ * keeps the endpoint it knows. Our side is zero when it is not known
  * yet (an endpoint from "wg set"), and routing chooses.
  */
 struct wgt_endpoint {
-	union {
+	union {		/* the peer's side, by family */
 		struct sockaddr addr;
 		struct sockaddr_in addr4;
 		struct sockaddr_in6 addr6;
 	};
-	union {
+	union {		/* our side: the address it wrote to */
 		struct {
-			struct in_addr src4;
-			int src_if4;	/* the interface it arrived on */
+			struct in_addr local4;
+			int local_ifindex;	/* the interface it arrived on */
 		};
-		struct in6_addr src6;
+		struct in6_addr local6;
 	};
 };
 

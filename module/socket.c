@@ -55,7 +55,7 @@ static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
 		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi4 fl = {
-		.saddr = to->src4.s_addr,
+		.saddr = to->local4.s_addr,
 		.daddr = to->addr4.sin_addr.s_addr,
 		.fl4_dport = to->addr4.sin_port,
 		.flowi4_mark = wg->fwmark,
@@ -91,7 +91,7 @@ static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
 		 * (the lookup filled in the source and the interface it chose).
 		 */
 		if (sticky && (IS_ERR(rt) ? PTR_ERR(rt) == -EINVAL :
-			       rt->dst.dev->ifindex != to->src_if4)) {
+			       rt->dst.dev->ifindex != to->local_ifindex)) {
 			if (!IS_ERR(rt))
 				ip_rt_put(rt);
 			fl.saddr = 0;
@@ -127,7 +127,7 @@ static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
 		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi6 fl = {
-		.saddr = to->src6,
+		.saddr = to->local6,
 		.daddr = to->addr6.sin6_addr,
 		.fl6_dport = to->addr6.sin6_port,
 		.flowi6_mark = wg->fwmark,
@@ -266,8 +266,8 @@ void wgt_socket_endpoint_of(struct sk_buff *skb, struct wgt_endpoint *from)
 		from->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
 		from->addr4.sin_port = udp_hdr(skb)->source;
 		/* Our address it was sent to, and where it came in. */
-		from->src4.s_addr = ip_hdr(skb)->daddr;
-		from->src_if4 = skb->skb_iif;
+		from->local4.s_addr = ip_hdr(skb)->daddr;
+		from->local_ifindex = skb->skb_iif;
 	} else {
 		from->addr6.sin6_family = AF_INET6;
 		from->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
@@ -275,7 +275,7 @@ void wgt_socket_endpoint_of(struct sk_buff *skb, struct wgt_endpoint *from)
 		/* Link-local senders are only reachable through their link. */
 		from->addr6.sin6_scope_id =
 			ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr, skb->skb_iif);
-		from->src6 = ipv6_hdr(skb)->daddr;
+		from->local6 = ipv6_hdr(skb)->daddr;
 	}
 }
 
