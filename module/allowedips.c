@@ -111,7 +111,6 @@ void wgt_allowedips_init(struct wgt_allowedips *table)
 {
 	RCU_INIT_POINTER(table->root4, NULL);
 	RCU_INIT_POINTER(table->root6, NULL);
-	table->gen = 1;
 }
 
 /**
@@ -145,7 +144,6 @@ int wgt_allowedips_insert(struct wgt_allowedips *table, int family,
 		if (node->cidr == cidr) {
 			/* The very prefix exists (maybe only as a branch). */
 			wgt_node_set_peer(node, peer);
-			table->gen++;
 			return 0;
 		}
 		parent = node;
@@ -180,7 +178,6 @@ int wgt_allowedips_insert(struct wgt_allowedips *table, int family,
 		node->parent = branch;
 		rcu_assign_pointer(*link, branch);
 	}
-	table->gen++;
 	return 0;
 }
 
@@ -237,7 +234,6 @@ void wgt_allowedips_remove_peer(struct wgt_allowedips *table,
 		RCU_INIT_POINTER(node->peer, NULL);
 		wgt_trie_prune(table, node, lock);
 	}
-	table->gen++;
 }
 
 /**

@@ -38,12 +38,10 @@ struct wgt_trie_node {
  * struct wgt_allowedips - the two tries of a device, one per family
  * @root4: IPv4 prefixes
  * @root6: IPv6 prefixes
- * @gen: bumped on every change; lets a netlink dump detect one
  */
 struct wgt_allowedips {
 	struct wgt_trie_node __rcu *root4;
 	struct wgt_trie_node __rcu *root6;
-	u64 gen;
 };
 
 void wgt_allowedips_init(struct wgt_allowedips *table);
@@ -52,7 +50,6 @@ int wgt_allowedips_insert(struct wgt_allowedips *table, int family,
 			  struct wgt_peer *peer, struct mutex *lock);
 void wgt_allowedips_remove_peer(struct wgt_allowedips *table,
 				struct wgt_peer *peer, struct mutex *lock);
-void wgt_allowedips_free(struct wgt_allowedips *table, struct mutex *lock);
 struct wgt_peer *wgt_allowedips_lookup(struct wgt_allowedips *table,
 				       int family, const void *addr);
 int wgt_allowedips_read_node(const struct wgt_trie_node *node, u8 addr[16],

@@ -11,13 +11,12 @@
  * cookie reply, encrypted and bound to the MAC1 of the message it answers.
  */
 #include <crypto/algapi.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
-#include <linux/udp.h>
 
 #include "cookie.h"
+#include "peer.h"
+#include "socket.h"
 #include "timers.h"
 
 /* HASH(label || public key): the per-recipient MAC1 and cookie keys. */
@@ -81,16 +80,19 @@ void wgt_cookie_init(struct wgt_cookie *cookie, const u8 public_key[WGT_KEY_LEN]
 /* The sender's address and port, as the bytes a cookie is computed over. */
 static size_t wgt_source_bytes(struct sk_buff *skb, u8 out[18])
 {
+	struct wgt_endpoint from;
 	size_t len;
 
-	if (skb->protocol == htons(ETH_P_IP)) {
-		len = sizeof(struct in_addr);
-		memcpy(out, &ip_hdr(skb)->saddr, len);
+	wgt_socket_endpoint_of(skb, &from);
+	if (from.addr.sa_family == AF_INET) {
+		len = sizeof(from.addr4.sin_addr);
+		memcpy(out, &from.addr4.sin_addr, len);
+		memcpy(out + len, &from.addr4.sin_port, sizeof(__be16));
 	} else {
-		len = sizeof(struct in6_addr);
-		memcpy(out, &ipv6_hdr(skb)->saddr, len);
+		len = sizeof(from.addr6.sin6_addr);
+		memcpy(out, &from.addr6.sin6_addr, len);
+		memcpy(out + len, &from.addr6.sin6_port, sizeof(__be16));
 	}
-	memcpy(out + len, &udp_hdr(skb)->source, sizeof(__be16));
 	return len + sizeof(__be16);
 }
 

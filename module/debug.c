@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/debug/wgtour/{devices,peers,trie_nodes,sockets}: how many of
+ * /sys/kernel/debug/wgtour/{devices,peers,trie_nodes,sockets,keypairs}: how many of
  * each object exist right now. Cheap enough to keep always on. And
  * /sys/kernel/debug/wgtour/allowedips: the shape of each device's trie.
  */
@@ -29,6 +29,7 @@ void __init wgt_debug_init(void)
 	debugfs_create_atomic_t("peers", 0444, wgt_debug_dir, &wgt_live.peers);
 	debugfs_create_atomic_t("trie_nodes", 0444, wgt_debug_dir, &wgt_live.trie_nodes);
 	debugfs_create_atomic_t("sockets", 0444, wgt_debug_dir, &wgt_live.sockets);
+	debugfs_create_atomic_t("keypairs", 0444, wgt_debug_dir, &wgt_live.keypairs);
 	/* The shape of every device's allowed-IPs trie (chapter 2's figure). */
 	debugfs_create_file("allowedips", 0400, wgt_debug_dir, NULL,
 			    &wgt_allowedips_debug_fops);

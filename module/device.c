@@ -71,14 +71,23 @@ static const struct net_device_ops wgt_netdev_ops = {
 	.ndo_get_stats64	= dev_get_tstats64,
 };
 
+/* Every queue's per-CPU workers; free_percpu() ignores NULL. */
+static void wgt_crypt_workers_free(struct wgt_device *wg)
+{
+	free_percpu(wg->decrypt_workers);
+	free_percpu(wg->encrypt_workers);
+	free_percpu(wg->handshake_workers);
+}
+
 /*
- * The decrypt queue and one worker per CPU (chapter 4). The workqueue is
- * per-CPU (not unbound) so that queue_work_on() runs a worker where we
- * asked: that is how the packets are spread.
+ * The crypto rings and, for them and the handshake queue, one worker per
+ * CPU each (chapters 3, 4 and 5; the pipeline is in pipeline.c). The
+ * workqueue is per-CPU (not unbound) so that queue_work_on() runs a
+ * worker where we asked: that is how the work is spread.
  */
 static int wgt_crypt_init(struct wgt_device *wg)
 {
-	int cpu, ret;
+	int ret;
 
 	ret = ptr_ring_init(&wg->decrypt_ring, WGT_MAX_QUEUED_DECRYPT, GFP_KERNEL);
 	if (ret)
@@ -86,16 +95,11 @@ static int wgt_crypt_init(struct wgt_device *wg)
 	ret = ptr_ring_init(&wg->encrypt_ring, WGT_MAX_QUEUED_ENCRYPT, GFP_KERNEL);
 	if (ret)
 		goto err_ring;
-	wg->crypt_workers = alloc_percpu(struct wgt_crypt_worker);
-	if (!wg->crypt_workers)
-		goto err_encrypt_ring;
-	for_each_possible_cpu(cpu) {
-		struct wgt_crypt_worker *worker = per_cpu_ptr(wg->crypt_workers, cpu);
-
-		worker->wg = wg;
-		INIT_WORK(&worker->work, wgt_decrypt_worker);
-		INIT_WORK(&worker->encrypt_work, wgt_encrypt_worker);
-	}
+	wg->decrypt_workers = wgt_crypt_workers_alloc(wg, wgt_decrypt_worker);
+	wg->encrypt_workers = wgt_crypt_workers_alloc(wg, wgt_encrypt_worker);
+	wg->handshake_workers = wgt_crypt_workers_alloc(wg, wgt_receive_handshake_work);
+	if (!wg->decrypt_workers || !wg->encrypt_workers || !wg->handshake_workers)
+		goto err_workers;
 	wg->crypt_wq = alloc_workqueue("wgtour-crypt-%s",
 				       WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0,
 				       wg->dev->name);
@@ -104,8 +108,7 @@ static int wgt_crypt_init(struct wgt_device *wg)
 	return 0;
 
 err_workers:
-	free_percpu(wg->crypt_workers);
-err_encrypt_ring:
+	wgt_crypt_workers_free(wg);
 	ptr_ring_cleanup(&wg->encrypt_ring, NULL);
 err_ring:
 	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
@@ -116,7 +119,7 @@ err_ring:
 static void wgt_crypt_uninit(struct wgt_device *wg)
 {
 	destroy_workqueue(wg->crypt_wq);
-	free_percpu(wg->crypt_workers);
+	wgt_crypt_workers_free(wg);
 	WARN_ON(!ptr_ring_empty(&wg->decrypt_ring));
 	WARN_ON(!ptr_ring_empty(&wg->encrypt_ring));
 	ptr_ring_cleanup(&wg->decrypt_ring, NULL);
@@ -135,9 +138,13 @@ static void wgt_destruct(struct net_device *dev)
 	mutex_lock(&wg->conf_lock);
 	wgt_peer_remove_all(wg);
 	mutex_unlock(&wg->conf_lock);
-	/* Peers' work items may still be running: wait, then free. */
-	destroy_workqueue(wg->handshake_wq);
+	/*
+	 * Work items may still be running: wait, then free. The per-CPU
+	 * workers first: a handshake worker may still hold a peer and, but for
+	 * its is_dead check, queue that peer's work on handshake_wq.
+	 */
 	wgt_crypt_uninit(wg);
+	destroy_workqueue(wg->handshake_wq);
 	skb_queue_purge(&wg->handshake_queue);
 	wgt_ratelimiter_uninit(&wg->ratelimiter);
 	free_percpu(dev->tstats);
@@ -200,12 +207,14 @@ static int wgt_newlink(struct net *src_net, struct net_device *dev,
 	init_rwsem(&wg->identity.lock);
 	wgt_cookie_checker_init(&wg->cookie_checker);
 	skb_queue_head_init(&wg->handshake_queue);
-	INIT_WORK(&wg->handshake_work, wgt_receive_handshake_work);
 
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
-	/* Handshakes take milliseconds of CPU each: keep them off the data path. */
+	/*
+	 * Each peer's initiations and key erasing: process-context jobs that
+	 * may sleep, off the packet paths.
+	 */
 	ret = -ENOMEM;
 	wg->handshake_wq = alloc_workqueue("wgtour-handshake-%s",
 					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0, dev->name);

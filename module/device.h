@@ -16,20 +16,8 @@
 #include "messages.h"
 #include "noise.h"
 #include "peerlookup.h"
+#include "pipeline.h"
 #include "ratelimiter.h"
-
-/**
- * struct wgt_crypt_worker - one CPU's crypto workers (chapters 4 and 5)
- * @work: decrypts; queued on that CPU whenever a packet is added to the
- *	decrypt queue
- * @encrypt_work: encrypts, likewise for the encrypt queue
- * @wg: the device whose queues they drain
- */
-struct wgt_crypt_worker {
-	struct work_struct work;
-	struct work_struct encrypt_work;
-	struct wgt_device *wg;
-};
 
 /**
  * struct wgt_device - one WireGuard interface
@@ -44,20 +32,26 @@ struct wgt_crypt_worker {
  * @cookie_checker: checks the MACs of arriving handshake messages and
  *	makes cookie replies (chapter 3)
  * @ratelimiter: initiations per source, when under load (chapter 3)
- * @handshake_wq: runs the handshake worker and each peer's handshake
- *	and key-erasing work items: the slow, process-context jobs
- * @handshake_queue: received handshake messages waiting for the worker
- * @handshake_work: the worker that drains @handshake_queue
+ * @handshake_wq: runs each peer's initiation and key-erasing work
+ *	items: the slow, process-context jobs that are not crypto workers
+ * @handshake_queue: received handshake messages waiting for the
+ *	handshake workers, from every peer
  * @last_under_load_ns: boottime the queue was last found long; for a
  *	second after that we still count as under load
  * @decrypt_ring: data messages waiting to be decrypted, from every peer;
  *	many producers (softirqs), many consumers (the workers) (chapter 4)
  * @encrypt_ring: plaintext packets with their nonces, waiting to be
  *	encrypted, from every peer (chapter 5)
- * @crypt_wq: the per-CPU crypto workers run here
- * @crypt_workers: one pair of workers per possible CPU
- * @decrypt_cpu: the CPU the last packet was given to (round robin)
+ * @crypt_wq: per-CPU: the decrypt, encrypt and handshake workers and every
+ *	peer's transmit work run here
+ * @decrypt_workers: one worker per possible CPU for @decrypt_ring
+ * @encrypt_workers: likewise for @encrypt_ring
+ * @handshake_workers: likewise for @handshake_queue (chapter 3)
+ * @decrypt_cpu: the CPU whose worker was woken for the last packet to
+ *	decrypt (round robin, wgt_next_cpu())
  * @encrypt_cpu: likewise for encryption
+ * @handshake_cpu: likewise for received handshake messages
+ * @transmit_cpu: likewise for each new peer's transmit_cpu (chapter 5)
  * @listen_port: configured port (0: let the kernel choose when opening)
  * @bound_port: the port the open sockets actually use, what "wg" shows
  * @fwmark: mark put on outgoing UDP packets, for policy routing
@@ -75,20 +69,23 @@ struct wgt_device {
 	struct net *creating_net;
 	struct sock __rcu *sock4;
 	struct sock __rcu *sock6;
-	struct mutex conf_lock; /* see above: every config change */
+	struct mutex conf_lock; /* every config change */
 	struct wgt_identity identity;
 	struct wgt_cookie_checker cookie_checker;
 	struct wgt_ratelimiter ratelimiter;
 	struct workqueue_struct *handshake_wq;
 	struct sk_buff_head handshake_queue;
-	struct work_struct handshake_work;
 	atomic64_t last_under_load_ns;
 	struct ptr_ring decrypt_ring;
 	struct ptr_ring encrypt_ring;
 	struct workqueue_struct *crypt_wq;
-	struct wgt_crypt_worker __percpu *crypt_workers;
+	struct wgt_crypt_worker __percpu *decrypt_workers;
+	struct wgt_crypt_worker __percpu *encrypt_workers;
+	struct wgt_crypt_worker __percpu *handshake_workers;
 	int decrypt_cpu;
 	int encrypt_cpu;
+	int handshake_cpu;
+	int transmit_cpu;
 	u16 listen_port;
 	u32 fwmark;
 	struct list_head peer_list;

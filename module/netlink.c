@@ -98,16 +98,23 @@ static const struct nla_policy wgt_allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
  * Per-dump state, kept in the netlink callback between messages. It lives
  * in cb->ctx, which shares its storage with cb->args: use one or the other.
  * A dump of many peers spans many messages; each message resumes at
- * @next_peer (we hold a reference on it) and, if that peer's allowed IPs
- * did not fit either, at @next_node, valid only while the trie is
- * unchanged (@allowedips_gen).
+ * @next_peer (we hold a reference on it). If that peer was cut short, its
+ * fields went out already (@peer_started) and so did its first @ips_sent
+ * allowed IPs; @next_ip is the first still to go. The pointer is followed
+ * only while the configuration is the one it was taken from (@gen is
+ * still the device's dump_gen: every change of the trie bumps it, under
+ * the lock each message holds); after a change it may dangle, and the
+ * count finds the place instead (and the change marks the dump
+ * interrupted, see wgt_get_device_dump()).
  */
 struct wgt_dump_ctx {
 	struct wgt_device *wg;	/* compared, never followed, between messages */
 	int ifindex;
 	struct wgt_peer *next_peer;
-	struct wgt_trie_node *next_node;
-	u64 allowedips_gen;
+	struct wgt_trie_node *next_ip;
+	unsigned int gen;
+	unsigned int ips_sent;
+	bool peer_started;
 	bool device_sent;
 	bool finished;
 };
@@ -233,56 +240,73 @@ static int wgt_put_peer_fields(struct sk_buff *skb, struct wgt_peer *peer)
 }
 
 /*
+ * The allowed IPs of a peer that are still to go, after the first
+ * ctx->ips_sent, as many as fit. Returns -EMSGSIZE when the message filled
+ * up before the last one.
+ */
+static int wgt_put_peer_allowedips(struct sk_buff *skb, struct wgt_peer *peer,
+				   struct wgt_dump_ctx *ctx)
+{
+	struct list_head *ips = &peer->allowedips_list;
+	struct wgt_trie_node *node;
+	struct nlattr *nest = NULL;
+	unsigned int skip;
+	int ret = 0;
+
+	if (ctx->next_ip && ctx->gen == peer->wg->dump_gen) {
+		node = ctx->next_ip;
+	} else {
+		node = list_first_entry(ips, struct wgt_trie_node, peer_list);
+		for (skip = ctx->ips_sent; skip && !list_entry_is_head(node, ips, peer_list);
+		     skip--)
+			node = list_next_entry(node, peer_list);
+	}
+	list_for_each_entry_from(node, ips, peer_list) {
+		if (!nest)
+			nest = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
+		if (!nest || wgt_put_allowedip(skb, node)) {
+			ctx->next_ip = node;
+			ctx->gen = peer->wg->dump_gen;
+			ret = -EMSGSIZE;
+			break;
+		}
+		ctx->ips_sent++;
+	}
+	if (nest)
+		nla_nest_end(skb, nest);
+	return ret;
+}
+
+/*
  * One peer, or as much of it as fits. Returns 0 when the peer is complete,
  * -EMSGSIZE when the message is full: then either nothing of the peer was
- * added, or its allowed IPs resume at ctx->next_node in the next message
- * (the "wg" tool merges the parts of a peer by its public key).
+ * added (it starts again in the next message), or it was cut short and
+ * the next message carries its public key again and the rest of its
+ * allowed IPs (the "wg" tool merges the parts of a peer by its key).
  */
 static int wgt_put_peer(struct sk_buff *skb, struct wgt_peer *peer,
 			struct wgt_dump_ctx *ctx)
 {
-	struct wgt_allowedips *table = &peer->wg->allowedips;
-	struct wgt_trie_node *node = ctx->next_node;
-	struct nlattr *peer_nest, *ips_nest;
+	struct nlattr *peer_nest;
 
 	peer_nest = nla_nest_start(skb, 0);
 	if (!peer_nest)
 		return -EMSGSIZE;
-	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key))
-		goto err;
-
-	if (!node) {
-		if (wgt_put_peer_fields(skb, peer))
-			goto err;
-		node = list_first_entry_or_null(&peer->allowedips_list,
-						struct wgt_trie_node, peer_list);
-		ctx->allowedips_gen = table->gen;
-	} else if (ctx->allowedips_gen != table->gen) {
-		/* The trie changed since: the saved node may be gone. */
-		node = NULL;
+	if (nla_put(skb, WGPEER_A_PUBLIC_KEY, WGT_KEY_LEN, peer->public_key) ||
+	    (!ctx->peer_started && wgt_put_peer_fields(skb, peer))) {
+		nla_nest_cancel(skb, peer_nest);
+		return -EMSGSIZE;
 	}
-	if (!node)
-		goto done;
-
-	ips_nest = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
-	if (!ips_nest)
-		goto err;
-	list_for_each_entry_from(node, &peer->allowedips_list, peer_list) {
-		if (wgt_put_allowedip(skb, node)) {
-			nla_nest_end(skb, ips_nest);
-			nla_nest_end(skb, peer_nest);
-			ctx->next_node = node;
-			return -EMSGSIZE;
-		}
+	ctx->peer_started = true;
+	if (wgt_put_peer_allowedips(skb, peer, ctx)) {
+		nla_nest_end(skb, peer_nest);
+		return -EMSGSIZE;
 	}
-	nla_nest_end(skb, ips_nest);
-done:
 	nla_nest_end(skb, peer_nest);
-	ctx->next_node = NULL;
+	ctx->peer_started = false;
+	ctx->next_ip = NULL;
+	ctx->ips_sent = 0;
 	return 0;
-err:
-	nla_nest_cancel(skb, peer_nest);
-	return -EMSGSIZE;
 }
 
 /* Fill one message with the device (first time) and as many peers as fit. */

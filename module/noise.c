@@ -18,6 +18,7 @@
 #include <linux/ktime.h>
 #include <linux/slab.h>
 
+#include "debug.h"
 #include "device.h"
 #include "noise.h"
 #include "peer.h"
@@ -577,6 +578,7 @@ static void wgt_keypair_free_rcu(struct rcu_head *rcu)
 	memzero_explicit(keypair->sending_key, WGT_SYMMETRIC_KEY_LEN);
 	memzero_explicit(keypair->receiving_key, WGT_SYMMETRIC_KEY_LEN);
 	kmem_cache_free(wgt_keypair_cache, keypair);
+	atomic_dec(&wgt_live.keypairs);
 }
 
 static void wgt_keypair_release(struct kref *refcount)
@@ -681,6 +683,7 @@ struct wgt_keypair *wgt_noise_begin_session(struct wgt_handshake *hs,
 		kmem_cache_free(wgt_keypair_cache, keypair);
 		return NULL;
 	}
+	atomic_inc(&wgt_live.keypairs);
 	keypair->i_am_initiator = hs->state == WGT_HS_CONSUMED_RESPONSE;
 	keypair->remote_index = hs->remote_index;
 	keypair->birthdate_ns = ktime_get_boottime_ns();

@@ -19,9 +19,11 @@ struct wgt_peer;
 /*
  * A sliding window over received counters, so each data message is
  * accepted at most once even when packets arrive out of order (chapter 4).
- * Bit (counter % WGT_REPLAY_BITS) is set once that counter was seen.
+ * Bit (counter % WGT_REPLAY_BITS) is set once that counter was seen. The
+ * size is the other implementations' (upstream and wireguard-go: a window
+ * of 8128 counters), so a peer of theirs gets the reordering they allow.
  */
-#define WGT_REPLAY_BITS		2048
+#define WGT_REPLAY_BITS		8192
 #define WGT_REPLAY_WINDOW	(WGT_REPLAY_BITS - BITS_PER_LONG)
 
 struct wgt_replay {
@@ -73,7 +75,7 @@ struct wgt_keypairs {
 	struct wgt_keypair __rcu *current_keypair;
 	struct wgt_keypair __rcu *previous_keypair;
 	struct wgt_keypair __rcu *next_keypair;
-	spinlock_t lock; /* see above */
+	spinlock_t lock; /* writers of the three slots; readers use RCU */
 };
 
 enum wgt_handshake_state {

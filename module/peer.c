@@ -59,7 +59,8 @@ struct wgt_peer *wgt_peer_create(struct wgt_device *wg,
 	skb_queue_head_init(&peer->rx_queue);
 	skb_queue_head_init(&peer->staged_queue);
 	skb_queue_head_init(&peer->tx_queue);
-	spin_lock_init(&peer->tx_send_lock);
+	INIT_WORK(&peer->transmit_work, wgt_send_ordered);
+	peer->transmit_cpu = wgt_next_cpu(&wg->transmit_cpu);
 	netif_napi_add(wg->dev, &peer->napi, wgt_receive_poll);
 	napi_enable(&peer->napi);
 	trace_peer_napi_add(wg->dev, peer->public_key, &peer->napi);
@@ -153,7 +154,7 @@ static void wgt_peer_unlink(struct wgt_peer *peer)
 /*
  * Second half, after a grace period: no packet path can still find the
  * peer. Wait until no crypto worker holds one of its packets (a worker
- * schedules its NAPI or sends from its queue when done), then stop
+ * schedules its NAPI or wakes its transmit work when done), then stop
  * everything, drop what was queued and the device's reference.
  */
 static void wgt_peer_finish_removal(struct wgt_peer *peer)
@@ -172,11 +173,13 @@ static void wgt_peer_finish_removal(struct wgt_peer *peer)
 		wgt_peer_put(peer);
 	if (cancel_work_sync(&peer->clear_keys_work))
 		wgt_peer_put(peer);
+	/* Queued only by holders of crypt_in_flight: none is left. */
+	cancel_work_sync(&peer->transmit_work);
 	wgt_timers_stop(peer);
 	napi_disable(&peer->napi);
 	netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
-	wgt_receive_purge(peer);
+	wgt_crypt_purge(&peer->rx_queue);
 	wgt_send_purge(peer);
 	trace_peer_remove(wg->dev, peer->public_key, wg->num_peers);
 	wgt_peer_put(peer);

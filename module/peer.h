@@ -85,9 +85,13 @@ struct wgt_endpoint {
  *	its poll function, in order, in softirq context (chapter 4)
  * @rx_queue: decrypted packets waiting for @napi, in arrival order
  * @staged_queue: packets to send that wait for a keypair (chapter 5)
- * @tx_queue: packets with their nonces, in nonce order, being encrypted
+ * @tx_queue: packets with their nonces, in the order they got them (but for
+ *	two CPUs sending at the same moment, chapter 5), being encrypted
  *	and then sent from the front (chapter 5)
- * @tx_send_lock: one sender at a time drains @tx_queue, keeping the order
+ * @transmit_work: sends the encrypted packets at the front of @tx_queue,
+ *	in order (chapter 5)
+ * @transmit_cpu: the CPU @transmit_work runs on, picked round robin when
+ *	the peer is created, and again only if that CPU goes offline
  * @crypt_in_flight: packets of this peer in the device's encrypt or
  *	decrypt ring or in a worker's hands; removal waits for zero, since
  *	any CPU's worker may hold one (chapters 4 and 5)
@@ -100,7 +104,7 @@ struct wgt_peer {
 	struct hlist_node pubkey_hash;
 	struct list_head allowedips_list;
 	u8 public_key[WGT_KEY_LEN];
-	rwlock_t endpoint_lock; /* see above */
+	rwlock_t endpoint_lock; /* guards endpoint */
 	struct wgt_endpoint endpoint;
 	struct dst_cache route_cache;
 	u16 persistent_keepalive;
@@ -126,7 +130,8 @@ struct wgt_peer {
 	struct sk_buff_head rx_queue;
 	struct sk_buff_head staged_queue;
 	struct sk_buff_head tx_queue;
-	spinlock_t tx_send_lock; /* see above */
+	struct work_struct transmit_work;
+	int transmit_cpu;
 	atomic_t crypt_in_flight;
 };
 

@@ -54,7 +54,7 @@ struct wgt_index_entry {
  * @buckets: the hash chains; readers use RCU
  */
 struct wgt_index_table {
-	spinlock_t lock; /* see above */
+	spinlock_t lock; /* serialises writers; readers use RCU */
 	DECLARE_HASHTABLE(buckets, 13);
 };
 

@@ -7,13 +7,13 @@
  * bucket: 20 initiations a second, bursts of 5. Memory stays bounded: at
  * most WGT_RATELIMIT_MAX_SOURCES buckets, idle ones collected each second.
  */
-#include <linux/ip.h>
-#include <linux/ipv6.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 
+#include "peer.h"
 #include "ratelimiter.h"
+#include "socket.h"
 
 #define WGT_RATELIMIT_PER_SECOND	20
 #define WGT_RATELIMIT_BURST		5
@@ -32,11 +32,14 @@ struct wgt_bucket {
 /* The address a bucket is for: IPv4 whole, IPv6 its /64. */
 static void wgt_bucket_source(struct sk_buff *skb, u8 source[16])
 {
+	struct wgt_endpoint from;
+
+	wgt_socket_endpoint_of(skb, &from);
 	memset(source, 0, 16);
-	if (skb->protocol == htons(ETH_P_IP))
-		memcpy(source, &ip_hdr(skb)->saddr, 4);
+	if (from.addr.sa_family == AF_INET)
+		memcpy(source, &from.addr4.sin_addr, 4);
 	else
-		memcpy(source + 4, &ipv6_hdr(skb)->saddr, 8);
+		memcpy(source + 4, &from.addr6.sin6_addr, 8);
 }
 
 /**

@@ -20,7 +20,7 @@
  * @gc: drops buckets idle for a second, once a second
  */
 struct wgt_ratelimiter {
-	spinlock_t lock; /* see above */
+	spinlock_t lock; /* guards the buckets and their tokens */
 	siphash_key_t key;
 	DECLARE_HASHTABLE(buckets, 10);
 	unsigned int count;

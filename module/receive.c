@@ -2,14 +2,15 @@
 /*
  * Chapters 3 and 4: what happens to a datagram that arrives on our port.
  * It is checked and classified at once, in the softirq that delivered it.
- * Handshake messages go to a queue that one worker drains, so a flood of
- * them cannot starve anything else. A data message is put in two queues:
- * its peer's, in arrival order, and the device's decrypt queue, which
- * workers on every CPU drain in parallel. When a packet is decrypted, the
- * peer's NAPI instance is scheduled; its poll takes packets from the
- * front of the peer's queue only, so they reach the stack in the order
- * they came, checks their counter against replays and their source
- * against the peer's allowed IPs, and hands them to GRO.
+ * Handshake messages go to a queue that a worker on each CPU drains, so a
+ * flood of them cannot starve anything else. A data message enters the
+ * crypto pipeline (pipeline.c): its peer's queue, in arrival order, and
+ * the device's decrypt ring, which workers on every CPU drain in
+ * parallel. When a packet is decrypted, the peer's NAPI instance is
+ * scheduled; its poll takes packets from the front of the peer's queue
+ * only, so they reach the stack in the order they came, checks their
+ * counter against replays and their source against the peer's allowed
+ * IPs, and hands them to GRO.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -194,12 +195,13 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 }
 
 /**
- * wgt_receive_handshake_work() - drain the device's handshake queue
- * @work: the device's handshake_work
+ * wgt_receive_handshake_work() - drain the device's handshake queue on
+ * this CPU; the other CPUs' workers drain it too, one message each at a time
+ * @work: this CPU's handshake worker's work
  */
 void wgt_receive_handshake_work(struct work_struct *work)
 {
-	struct wgt_device *wg = container_of(work, struct wgt_device, handshake_work);
+	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(&wg->handshake_queue))) {
@@ -210,102 +212,69 @@ void wgt_receive_handshake_work(struct work_struct *work)
 }
 
 /*
- * What a data message carries along while it waits: the keypair that will
- * decrypt it (a reference, and with it one on the peer), its counter, and
- * where decryption stands. It travels in skb->cb.
+ * A worker's step (wgt_crypt_drain()): decrypt a data message in place with
+ * the keypair and counter in its control block; on success skb->data is
+ * the plaintext.
  */
-enum wgt_rx_state {
-	WGT_RX_PENDING,
-	WGT_RX_DECRYPTED,
-	WGT_RX_FAILED,
-};
-
-struct wgt_rx_cb {
-	struct wgt_keypair *keypair;
-	u64 counter;
-	int state;
-};
-
-static struct wgt_rx_cb *wgt_rx_cb(struct sk_buff *skb)
+static bool wgt_decrypt_skb(struct sk_buff *skb)
 {
-	BUILD_BUG_ON(sizeof(struct wgt_rx_cb) > sizeof(skb->cb));
-	return (struct wgt_rx_cb *)skb->cb;
-}
-
-/* Decrypt a data message in place; on success skb->data is the plaintext. */
-static bool wgt_decrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
-			    u64 counter)
-{
-	struct scatterlist sg[MAX_SKB_FRAGS + 8];
+	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
+	struct wgt_keypair *keypair = cb->keypair;
 	unsigned int len = skb->len - sizeof(struct wgt_msg_data);
+	struct scatterlist sg[MAX_SKB_FRAGS + 8];
+	struct wgt_trace_addrs inner;
+	struct wgt_endpoint from;
 	struct sk_buff *trailer;
+	bool ok = false;
 	int num_frags;
 
 	/* A session past its age may not be used even to receive. */
 	if (ktime_get_boottime_ns() - keypair->birthdate_ns >
 	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME))
-		return false;
+		goto out;
 	num_frags = skb_cow_data(skb, 0, &trailer);
 	if (num_frags < 0 || num_frags > ARRAY_SIZE(sg))
-		return false;
+		goto out;
 	sg_init_table(sg, num_frags);
 	if (skb_to_sgvec(skb, sg, sizeof(struct wgt_msg_data), len) <= 0)
-		return false;
-	if (!chacha20poly1305_decrypt_sg_inplace(sg, len, NULL, 0, counter,
+		goto out;
+	if (!chacha20poly1305_decrypt_sg_inplace(sg, len, NULL, 0, cb->counter,
 						 keypair->receiving_key))
-		return false;
+		goto out;
 	skb_pull(skb, sizeof(struct wgt_msg_data));
-	return !pskb_trim(skb, len - WGT_AUTHTAG_LEN);
+	ok = !pskb_trim(skb, len - WGT_AUTHTAG_LEN);
+out:
+	if (trace_rx_decrypt_enabled()) {
+		wgt_trace_addrs_of(skb, &inner);
+		wgt_socket_endpoint_of(skb, &from);
+		trace_rx_decrypt(skb, ok, cb->counter, &inner, &from.addr);
+	}
+	return ok;
+}
+
+/*
+ * Wake the peer's consumer, its NAPI poll: from a worker (process
+ * context), or from the softirq whose packet found the ring full. @skb, the
+ * packet whose turn it may be, is only traced: it may be gone already.
+ */
+static void wgt_receive_wake_napi(struct wgt_peer *peer, struct sk_buff *skb)
+{
+	trace_rx_napi_schedule(skb, &peer->napi);
+	local_bh_disable();
+	napi_schedule(&peer->napi);
+	local_bh_enable();
 }
 
 /**
- * wgt_decrypt_worker() - drain the device's decrypt queue on this CPU
- * @work: this CPU's worker (chapter 4, "Decryption in parallel")
- *
- * Any CPU's worker may take any packet; order is restored later by the
- * peer's queue, which NAPI reads from the front only.
+ * wgt_decrypt_worker() - drain the device's decrypt ring on this CPU
+ * @work: this CPU's decrypt worker's work (chapter 4, "Decryption in
+ *	parallel")
  */
 void wgt_decrypt_worker(struct work_struct *work)
 {
-	struct wgt_crypt_worker *worker = container_of(work, struct wgt_crypt_worker,
-						       work);
-	struct wgt_device *wg = worker->wg;
-	struct wgt_trace_addrs inner;
-	struct wgt_endpoint from;
-	struct wgt_rx_cb *cb;
-	struct wgt_peer *peer;
-	struct sk_buff *skb;
-	bool ok;
+	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 
-	while ((skb = ptr_ring_consume_bh(&wg->decrypt_ring))) {
-		cb = wgt_rx_cb(skb);
-		peer = cb->keypair->entry.peer;
-		ok = wgt_decrypt_skb(skb, cb->keypair, cb->counter);
-		if (trace_rx_decrypt_enabled()) {
-			wgt_trace_addrs_of(skb, &inner);
-			wgt_socket_endpoint_of(skb, &from);
-			trace_rx_decrypt(skb, ok, cb->counter, &inner, &from.addr);
-		}
-		/* Publish the result; NAPI reads the state with acquire. */
-		smp_store_release(&cb->state, ok ? WGT_RX_DECRYPTED : WGT_RX_FAILED);
-		trace_rx_napi_schedule(skb, &peer->napi);
-		local_bh_disable();
-		napi_schedule(&peer->napi);
-		local_bh_enable();
-		/* Last touch of the peer for this packet: removal may go on. */
-		wgt_peer_crypt_end(peer);
-		cond_resched();
-	}
-}
-
-/* Done with a packet from the peer's queue: drop what it held. */
-static void wgt_rx_release(struct sk_buff *skb)
-{
-	struct wgt_keypair *keypair = wgt_rx_cb(skb)->keypair;
-	struct wgt_peer *peer = keypair->entry.peer;
-
-	wgt_keypair_put(keypair);
-	wgt_peer_put(peer);
+	wgt_crypt_drain(&wg->decrypt_ring, wgt_decrypt_skb, wgt_receive_wake_napi);
 }
 
 /*
@@ -394,7 +363,7 @@ static bool wgt_ecn_decapsulate(struct sk_buff *skb, u8 outer_ds)
  */
 static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 {
-	struct wgt_rx_cb *cb = wgt_rx_cb(skb);
+	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
 	struct wgt_keypair *keypair = cb->keypair;
 	struct wgt_device *wg = peer->wg;
 	struct wgt_trace_addrs inner;
@@ -405,7 +374,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	bool fresh;
 	int ret;
 
-	if (cb->state != WGT_RX_DECRYPTED) {
+	if (cb->state != WGT_CRYPT_DONE) {
 		wgt_rx_drop(wg, skb, "decryption failed");
 		return;
 	}
@@ -468,63 +437,23 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 int wgt_receive_poll(struct napi_struct *napi, int budget)
 {
 	struct wgt_peer *peer = container_of(napi, struct wgt_peer, napi);
-	struct sk_buff_head *queue = &peer->rx_queue;
 	struct wgt_keypair *keypair;
 	struct sk_buff *skb;
-	unsigned long flags;
 	int done = 0;
 	bool complete;
 
-	trace_rx_napi_poll_begin(napi, budget, skb_queue_len(queue));
-	while (done < budget) {
-		spin_lock_irqsave(&queue->lock, flags);
-		skb = skb_peek(queue);
-		/*
-		 * The oldest is still being decrypted: the rest must wait. The
-		 * acquire pairs with the worker's release of the state.
-		 */
-		if (!skb || smp_load_acquire(&wgt_rx_cb(skb)->state) == WGT_RX_PENDING) {
-			spin_unlock_irqrestore(&queue->lock, flags);
-			break;
-		}
-		__skb_unlink(skb, queue);
-		spin_unlock_irqrestore(&queue->lock, flags);
+	trace_rx_napi_poll_begin(napi, budget, skb_queue_len(&peer->rx_queue));
+	/* The oldest still being decrypted stops the loop: the rest must wait. */
+	while (done < budget && (skb = wgt_crypt_dequeue(&peer->rx_queue))) {
 		done++;
 		/* The skb may be gone after wgt_rx_finish(): keep what it held. */
-		keypair = wgt_rx_cb(skb)->keypair;
+		keypair = wgt_crypt_cb(skb)->keypair;
 		wgt_rx_finish(peer, skb);
-		wgt_keypair_put(keypair);
-		wgt_peer_put(peer);
+		wgt_crypt_put(keypair);
 	}
 	complete = done < budget && napi_complete_done(napi, done);
 	trace_rx_napi_poll_end(napi, done, complete);
 	return done;
-}
-
-/**
- * wgt_receive_purge() - drop a removed peer's queued packets and what
- * they hold; the decrypt workers are done with them (flushed before)
- * @peer: the peer
- */
-void wgt_receive_purge(struct wgt_peer *peer)
-{
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&peer->rx_queue))) {
-		wgt_rx_release(skb);
-		kfree_skb(skb);
-	}
-}
-
-/* Pick the next online CPU, round robin, to decrypt a packet. */
-static int wgt_next_cpu(struct wgt_device *wg)
-{
-	int cpu = cpumask_next(READ_ONCE(wg->decrypt_cpu), cpu_online_mask);
-
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	WRITE_ONCE(wg->decrypt_cpu, cpu);
-	return cpu;
 }
 
 /* A data message, in softirq context: queue it twice. Consumes @skb. */
@@ -533,11 +462,11 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	struct wgt_msg_data *msg = (void *)skb->data;
 	struct wgt_index_entry *entry;
 	struct wgt_keypair *keypair;
-	struct wgt_rx_cb *cb;
+	struct wgt_crypt_cb *cb;
 	struct wgt_peer *peer;
 	u64 counter;
 	u32 index;
-	int cpu;
+	int cpu, ret;
 
 	/*
 	 * A keypair is freed a grace period after it leaves the table: the
@@ -558,45 +487,28 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 		wgt_rx_drop(wg, skb, "keypair gone");
 		return;
 	}
-	cb = wgt_rx_cb(skb);
+	cb = wgt_crypt_cb(skb);
 	cb->keypair = keypair;	/* with its reference and the peer's */
 	cb->counter = le64_to_cpu(msg->counter);
-	cb->state = WGT_RX_PENDING;
+	cb->state = WGT_CRYPT_PENDING;
 
-	/*
-	 * Into the peer's queue first, which fixes the order NAPI delivers
-	 * in; then into the device's decrypt queue, which any CPU drains.
-	 */
 	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
-		wgt_rx_release(skb);
+		wgt_crypt_put(keypair);
 		wgt_rx_drop(wg, skb, "peer queue full");
 		return;
 	}
-	if (!wgt_peer_crypt_begin(peer)) {
-		wgt_rx_release(skb);
-		wgt_rx_drop(wg, skb, "peer removed");
-		return;
-	}
-	skb_queue_tail(&peer->rx_queue, skb);
 	/* Once in the ring the skb is a worker's: read nothing of it after. */
 	index = le32_to_cpu(msg->receiver_index);
 	counter = cb->counter;
-	if (ptr_ring_produce_bh(&wg->decrypt_ring, skb)) {
-		skb_unlink(skb, &peer->rx_queue);
-		/*
-		 * Packets behind this one may be decrypted already, their NAPI
-		 * poll come and gone while this one, pending, was at the front:
-		 * poll again, or they wait for the peer's next packet.
-		 */
-		napi_schedule(&peer->napi);
-		wgt_peer_crypt_end(peer);
-		wgt_rx_release(skb);
-		wgt_rx_drop(wg, skb, "decrypt queue full");
+	ret = wgt_crypt_enqueue(peer, &peer->rx_queue, &wg->decrypt_ring, skb,
+				wgt_receive_wake_napi);
+	if (ret) {
+		wgt_crypt_put(keypair);
+		wgt_rx_drop(wg, skb, ret == -ENOSPC ? "decrypt queue full" : "peer removed");
 		return;
 	}
-	cpu = wgt_next_cpu(wg);
+	cpu = wgt_crypt_wake_worker(wg, wg->decrypt_workers, &wg->decrypt_cpu);
 	trace_rx_data_enqueue(skb, index, counter, cpu);
-	queue_work_on(cpu, wg->crypt_wq, &per_cpu_ptr(wg->crypt_workers, cpu)->work);
 }
 
 /**
@@ -633,7 +545,7 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 		}
 		skb_queue_tail(&wg->handshake_queue, skb);
 		trace_rx_handshake_enqueue(skb, skb_queue_len(&wg->handshake_queue));
-		queue_work(wg->handshake_wq, &wg->handshake_work);
+		wgt_crypt_wake_worker(wg, wg->handshake_workers, &wg->handshake_cpu);
 		return;
 	case WGT_MSG_DATA:
 		wgt_receive_data(wg, skb);

@@ -16,6 +16,5 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb);
 void wgt_receive_handshake_work(struct work_struct *work);
 void wgt_decrypt_worker(struct work_struct *work);
 int wgt_receive_poll(struct napi_struct *napi, int budget);
-void wgt_receive_purge(struct wgt_peer *peer);
 
 #endif /* _WGTOUR_RECEIVE_H */

@@ -4,12 +4,15 @@
  * data path mirrors reception: a packet from the stack is routed to its
  * peer, cut into MTU-sized segments if it is a GSO packet, and staged.
  * When the peer has a session, each staged packet gets its nonce and goes
- * into two queues: its peer's transmit queue, in nonce order, and the
- * device-wide encrypt queue, which workers on every CPU drain. A worker
- * encrypts in place — a 16-byte header pushed in front, padding and room
- * for the tag put behind, ChaCha20-Poly1305 over the scatterlist of the
- * middle — and then sends whatever is ready at the front of the peer's
- * queue, so datagrams leave in the order of their nonces.
+ * into two queues: its peer's transmit queue, which fixes the order of
+ * sending, and the device-wide encrypt queue, which workers on every CPU
+ * drain. A worker encrypts in place — a 16-byte header pushed in front,
+ * padding and room for the tag put behind, ChaCha20-Poly1305 over the
+ * scatterlist of the middle — and then wakes the peer's transmit work, which sends whatever
+ * is ready at the front of the peer's queue, always from the peer's one
+ * CPU, so datagrams leave in queue order. That last step is upstream's
+ * design (a per-peer transmit work item on a CPU chosen per peer), taken
+ * on purpose: sends from several CPUs are reordered below us.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -151,40 +154,20 @@ static bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 			wgt_seconds_ns(WGT_REKEY_AFTER_TIME));
 }
 
-/* What transmission remembers about a packet while it waits (skb->cb). */
-enum wgt_tx_state {
-	WGT_TX_PENDING,
-	WGT_TX_ENCRYPTED,
-	WGT_TX_FAILED,
-};
-
-struct wgt_tx_cb {
-	struct wgt_keypair *keypair;	/* a reference, and one on the peer */
-	u64 nonce;
-	unsigned int mtu;
-	unsigned int plain_len;		/* 0 for a keepalive */
-	int state;
-	u8 ds;				/* the outer DS field: inner ECN */
-};
-
-static struct wgt_tx_cb *wgt_tx_cb(struct sk_buff *skb)
-{
-	BUILD_BUG_ON(sizeof(struct wgt_tx_cb) > sizeof(skb->cb));
-	return (struct wgt_tx_cb *)skb->cb;
-}
-
 /*
- * Turn the plaintext in @skb into a data message, in place: header in
- * front, zero padding to a multiple of 16 (but never past the MTU, which
- * would only make the packet too big) and the tag behind.
+ * A worker's step (wgt_crypt_drain()): turn the plaintext in @skb into a
+ * data message, in place, with the keypair and counter in its control
+ * block: header in front, zero padding to a multiple of 16 (but never past
+ * the MTU, which would only make the packet too big) and the tag behind.
  */
-static bool wgt_encrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
-			    u64 nonce)
+static bool wgt_encrypt_skb(struct sk_buff *skb)
 {
+	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
+	unsigned int padded_len, padding, mtu = cb->mtu;
 	struct scatterlist sg[MAX_SKB_FRAGS + 8];
-	unsigned int padded_len, padding, mtu = wgt_tx_cb(skb)->mtu;
 	struct wgt_msg_data *header;
 	struct sk_buff *trailer;
+	bool ok = false;
 	int num_frags;
 	u8 *tail;
 
@@ -193,10 +176,10 @@ static bool wgt_encrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 		padded_len = max(skb->len, mtu);
 	padding = padded_len - skb->len;
 	if (skb_cow_head(skb, WGT_SKB_HEADROOM + sizeof(*header)))
-		return false;
+		goto out;
 	num_frags = skb_cow_data(skb, padding + WGT_AUTHTAG_LEN, &trailer);
 	if (num_frags < 0 || num_frags > ARRAY_SIZE(sg))
-		return false;
+		goto out;
 	tail = pskb_put(skb, trailer, padding + WGT_AUTHTAG_LEN);
 	memset(tail, 0, padding);
 
@@ -204,54 +187,41 @@ static bool wgt_encrypt_skb(struct sk_buff *skb, struct wgt_keypair *keypair,
 	/* The tunnel's statistics count the message from here (iptunnel_xmit). */
 	skb_set_inner_network_header(skb, 0);
 	header->header.type = cpu_to_le32(WGT_MSG_DATA);
-	header->receiver_index = keypair->remote_index;
-	header->counter = cpu_to_le64(nonce);
+	header->receiver_index = cb->keypair->remote_index;
+	header->counter = cpu_to_le64(cb->counter);
 
 	sg_init_table(sg, num_frags);
 	if (skb_to_sgvec(skb, sg, sizeof(*header), padded_len + WGT_AUTHTAG_LEN) <= 0)
-		return false;
-	return chacha20poly1305_encrypt_sg_inplace(sg, padded_len, NULL, 0, nonce,
-						   keypair->sending_key);
+		goto out;
+	ok = chacha20poly1305_encrypt_sg_inplace(sg, padded_len, NULL, 0, cb->counter,
+						 cb->keypair->sending_key);
+out:
+	trace_tx_encrypt(skb, ok);
+	return ok;
 }
 
-/* Done with a packet of the peer's transmit queue: drop what it held. */
-static void wgt_tx_release(struct wgt_keypair *keypair)
-{
-	struct wgt_peer *peer = keypair->entry.peer;
-
-	wgt_keypair_put(keypair);
-	wgt_peer_put(peer);
-}
-
-/*
- * Send what is encrypted at the front of the peer's queue, in order. One
- * sender at a time (tx_send_lock), or two workers could interleave.
+/**
+ * wgt_send_ordered() - the peer's consumer: send what is encrypted at the
+ * front of its queue, in order (chapter 5, "In order")
+ * @work: the peer's transmit_work
+ *
+ * Only this work item sends a peer's data messages, and a work item never
+ * runs twice at once: the sends keep the queue's order. It runs on the
+ * peer's transmit_cpu: the sends all leave from one CPU, so the stack
+ * below (a veth's per-CPU backlog, a NIC's per-CPU transmit queues) keeps
+ * that order too.
  */
-static void wgt_send_ordered(struct wgt_peer *peer)
+void wgt_send_ordered(struct work_struct *work)
 {
-	struct sk_buff_head *queue = &peer->tx_queue;
+	struct wgt_peer *peer = container_of(work, struct wgt_peer, transmit_work);
 	struct wgt_keypair *keypair;
-	struct wgt_tx_cb *cb;
+	struct wgt_crypt_cb *cb;
 	struct sk_buff *skb;
-	unsigned long flags;
-	int state;
 
-	spin_lock_bh(&peer->tx_send_lock);
-	for (;;) {
-		spin_lock_irqsave(&queue->lock, flags);
-		skb = skb_peek(queue);
-		/* Pairs with the worker's release: the ciphertext is complete. */
-		if (!skb || smp_load_acquire(&wgt_tx_cb(skb)->state) == WGT_TX_PENDING) {
-			spin_unlock_irqrestore(&queue->lock, flags);
-			break;
-		}
-		__skb_unlink(skb, queue);
-		spin_unlock_irqrestore(&queue->lock, flags);
-
-		cb = wgt_tx_cb(skb);
+	while ((skb = wgt_crypt_dequeue(&peer->tx_queue))) {
+		cb = wgt_crypt_cb(skb);
 		keypair = cb->keypair;
-		state = cb->state;
-		if (state != WGT_TX_ENCRYPTED) {
+		if (cb->state != WGT_CRYPT_DONE) {
 			trace_tx_drop(peer->wg->dev, skb, "encryption failed");
 			DEV_STATS_INC(peer->wg->dev, tx_errors);
 			kfree_skb(skb);
@@ -266,64 +236,49 @@ static void wgt_send_ordered(struct wgt_peer *peer)
 			 */
 			wgt_socket_send_skb(peer, skb, cb->ds);
 		}
-		wgt_tx_release(keypair);
-	}
-	spin_unlock_bh(&peer->tx_send_lock);
-}
-
-/**
- * wgt_encrypt_worker() - drain the device's encrypt queue on this CPU
- * @work: this CPU's encrypt work (chapter 5, "Encryption in parallel")
- */
-void wgt_encrypt_worker(struct work_struct *work)
-{
-	struct wgt_crypt_worker *worker = container_of(work, struct wgt_crypt_worker,
-						       encrypt_work);
-	struct wgt_device *wg = worker->wg;
-	struct wgt_peer *peer;
-	struct wgt_tx_cb *cb;
-	struct sk_buff *skb;
-	bool ok;
-
-	while ((skb = ptr_ring_consume_bh(&wg->encrypt_ring))) {
-		cb = wgt_tx_cb(skb);
-		peer = cb->keypair->entry.peer;
-		ok = wgt_encrypt_skb(skb, cb->keypair, cb->nonce);
-		trace_tx_encrypt(skb, ok);
-		/* Publish the result; the sender reads the state with acquire. */
-		smp_store_release(&cb->state, ok ? WGT_TX_ENCRYPTED : WGT_TX_FAILED);
-		wgt_send_ordered(peer);
-		/* Last touch of the peer for this packet: removal may go on. */
-		wgt_peer_crypt_end(peer);
+		wgt_crypt_put(keypair);
 		cond_resched();
 	}
 }
 
+/*
+ * Wake the peer's transmit work. The caller holds one of the peer's
+ * crypt_in_flight counts: removal cancels the work only once they are all
+ * given back, so the work never runs on a freed peer. If the peer's CPU
+ * went offline, it gets another one, once. @skb is not used.
+ */
+static void wgt_send_ordered_kick(struct wgt_peer *peer, struct sk_buff *skb)
+{
+	int cpu = READ_ONCE(peer->transmit_cpu);
+
+	if (unlikely(!cpu_online(cpu))) {
+		cpu = wgt_next_cpu(&peer->wg->transmit_cpu);
+		WRITE_ONCE(peer->transmit_cpu, cpu);
+	}
+	queue_work_on(cpu, peer->wg->crypt_wq, &peer->transmit_work);
+}
+
 /**
- * wgt_send_purge() - drop a removed peer's queued packets and what they
- * hold; the encrypt workers are done with them (flushed before)
+ * wgt_encrypt_worker() - drain the device's encrypt ring on this CPU
+ * @work: this CPU's encrypt worker's work (chapter 5, "Encryption in
+ *	parallel")
+ */
+void wgt_encrypt_worker(struct work_struct *work)
+{
+	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
+
+	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_skb, wgt_send_ordered_kick);
+}
+
+/**
+ * wgt_send_purge() - drop a removed peer's packets, staged and queued,
+ * and what they hold; the encrypt workers are done with them
  * @peer: the peer
  */
 void wgt_send_purge(struct wgt_peer *peer)
 {
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&peer->tx_queue))) {
-		wgt_tx_release(wgt_tx_cb(skb)->keypair);
-		kfree_skb(skb);
-	}
+	wgt_crypt_purge(&peer->tx_queue);
 	skb_queue_purge(&peer->staged_queue);
-}
-
-/* Pick the next online CPU, round robin, to encrypt a packet. */
-static int wgt_next_encrypt_cpu(struct wgt_device *wg)
-{
-	int cpu = cpumask_next(READ_ONCE(wg->encrypt_cpu), cpu_online_mask);
-
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	WRITE_ONCE(wg->encrypt_cpu, cpu);
-	return cpu;
 }
 
 /*
@@ -334,10 +289,10 @@ static bool wgt_queue_for_encryption(struct wgt_peer *peer,
 				     struct wgt_keypair *keypair,
 				     struct sk_buff *skb)
 {
+	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
 	struct wgt_device *wg = peer->wg;
-	struct wgt_tx_cb *cb = wgt_tx_cb(skb);
 	u64 nonce;
-	int cpu;
+	int cpu, ret;
 
 	nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
 	if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES))
@@ -346,37 +301,21 @@ static bool wgt_queue_for_encryption(struct wgt_peer *peer,
 	/* The skb holds the keypair, and so the peer, until it is sent. */
 	wgt_peer_get(peer);
 	cb->keypair = wgt_keypair_get(keypair);
-	cb->nonce = nonce;
+	cb->counter = nonce;
 	cb->plain_len = skb->len;
-	cb->state = WGT_TX_PENDING;
+	cb->state = WGT_CRYPT_PENDING;
 
-	if (!wgt_peer_crypt_begin(peer)) {
-		wgt_tx_release(keypair);
-		trace_tx_drop(wg->dev, skb, "peer removed");
+	ret = wgt_crypt_enqueue(peer, &peer->tx_queue, &wg->encrypt_ring, skb,
+				wgt_send_ordered_kick);
+	if (ret) {
+		wgt_crypt_put(keypair);
+		trace_tx_drop(wg->dev, skb, ret == -ENOSPC ? "encrypt queue full" : "peer removed");
 		DEV_STATS_INC(wg->dev, tx_dropped);
 		kfree_skb(skb);
 		return true;
 	}
-	skb_queue_tail(&peer->tx_queue, skb);
-	if (ptr_ring_produce_bh(&wg->encrypt_ring, skb)) {
-		skb_unlink(skb, &peer->tx_queue);
-		trace_tx_drop(wg->dev, skb, "encrypt queue full");
-		DEV_STATS_INC(wg->dev, tx_dropped);
-		kfree_skb(skb);
-		/*
-		 * Packets queued behind this one may be encrypted already, their
-		 * workers gone after finding it, still pending, at the front:
-		 * send them now, or they wait for the peer's next packet.
-		 */
-		wgt_send_ordered(peer);
-		wgt_peer_crypt_end(peer);
-		wgt_tx_release(keypair);
-		return true;
-	}
-	cpu = wgt_next_encrypt_cpu(wg);
+	cpu = wgt_crypt_wake_worker(wg, wg->encrypt_workers, &wg->encrypt_cpu);
 	trace_tx_encrypt_enqueue(skb, cpu);
-	queue_work_on(cpu, wg->crypt_wq,
-		      &per_cpu_ptr(wg->crypt_workers, cpu)->encrypt_work);
 	return true;
 }
 
@@ -427,8 +366,8 @@ void wgt_send_keepalive(struct wgt_peer *peer)
 			return;
 		skb_reserve(skb, WGT_SKB_HEADROOM + sizeof(struct wgt_msg_data));
 		skb->dev = peer->wg->dev;
-		wgt_tx_cb(skb)->mtu = 0;
-		wgt_tx_cb(skb)->ds = 0;
+		wgt_crypt_cb(skb)->mtu = 0;
+		wgt_crypt_cb(skb)->ds = 0;
 		skb_queue_tail(&peer->staged_queue, skb);
 	}
 	wgt_send_staged(peer);
@@ -577,8 +516,8 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 			continue;
 		}
 		/* Inner ECN to the outer header (RFC 6040), read while we can. */
-		wgt_tx_cb(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
-		wgt_tx_cb(skb)->mtu = mtu;
+		wgt_crypt_cb(skb)->ds = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
+		wgt_crypt_cb(skb)->mtu = mtu;
 		/*
 		 * What the stack attached to the inner packet (route, conntrack,
 		 * mark, timestamps) must not follow it out as the outer one.

@@ -21,6 +21,7 @@ void wgt_send_staged(struct wgt_peer *peer);
 void wgt_send_on_device_up(struct wgt_device *wg);
 void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb);
 void wgt_encrypt_worker(struct work_struct *work);
+void wgt_send_ordered(struct work_struct *work);
 void wgt_send_purge(struct wgt_peer *peer);
 
 #endif /* _WGTOUR_SEND_H */
