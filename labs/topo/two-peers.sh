@@ -17,6 +17,11 @@
 # topo_up       build it (devices and keys; peers once the module has them)
 # topo_down     remove it
 # topo_show     print what exists, as "ip" and "wg" see it
+#
+# The namespaces and the veth pair come from labs/topo/netns.sh, which the
+# tests in the lab VM build theirs with too (tests/lib/topo.sh).
+
+. "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
 TOPO_NS_A=wgt-a
 TOPO_NS_B=wgt-b
@@ -30,17 +35,7 @@ topo_up()
 {
 	local side ns port
 	topo_step "two network namespaces joined by a veth pair"
-	ip netns add "$TOPO_NS_A" && ip netns add "$TOPO_NS_B" || return 1
-	ip link add veth-a netns "$TOPO_NS_A" type veth peer name veth-b netns "$TOPO_NS_B"
-	ip -n "$TOPO_NS_A" addr add 192.0.2.1/24 dev veth-a
-	ip -n "$TOPO_NS_B" addr add 192.0.2.2/24 dev veth-b
-	ip -n "$TOPO_NS_A" addr add 2001:db8::1/64 dev veth-a nodad
-	ip -n "$TOPO_NS_B" addr add 2001:db8::2/64 dev veth-b nodad
-	for ns in "$TOPO_NS_A" "$TOPO_NS_B"; do
-		ip -n "$ns" link set lo up
-	done
-	ip -n "$TOPO_NS_A" link set veth-a up
-	ip -n "$TOPO_NS_B" link set veth-b up
+	topo_veth_pair "$TOPO_NS_A" "$TOPO_NS_B" 2001:db8:: || return 1
 
 	for side in a b; do
 		ns=wgt-$side
@@ -72,7 +67,5 @@ topo_show()
 
 topo_down()
 {
-	ip netns del "$TOPO_NS_A" 2>/dev/null
-	ip netns del "$TOPO_NS_B" 2>/dev/null
-	return 0
+	topo_netns_del "$TOPO_NS_A" "$TOPO_NS_B"
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """A scripted WireGuard peer for tests/vm/rx_replay_malformed.sh.
 
-    rx_peer.py run HOST PORT PRIVKEY_FILE PEER_PUBKEY_B64 SRC DST
+    rx_peer.py run HOST PORT PRIVKEY_FILE PEER_PUBKEY_B64 SRC DST ELSEWHERE
 
 Completes a real handshake, as initiator, with the device listening on
 HOST:PORT (its public key PEER_PUBKEY_B64; our static private key is the
@@ -19,11 +19,15 @@ base64 key in PRIVKEY_FILE, no preshared key), then:
            reserved bytes set, handshake types with wrong lengths, an
            unknown receiver index, bad tags, random bytes, handshake
            messages with a bad MAC1; then a valid ping, which must still
-           be answered.
+           be answered; last, from a second socket bound to the local
+           address ELSEWHERE, a data message with a bad tag and a replay
+           of a genuine one, which must not move the device's endpoint
+           for us (it is learnt only from authentic, new messages).
 
 Prints "check ok|fail DESCRIPTION" lines for the shell to turn into TAP,
 "expect NAME N" lines with how many of each drop reason the device should
-have logged, and "#" diagnostics. Exit status 0 when the handshake
+have logged, "expect endpoint ADDR:PORT" (our main socket's address, which
+the device must still hold for us at the end), and "#" diagnostics. Exit status 0 when the handshake
 completed (whatever the checks said), 1 when it did not.
 
 Standard library only; the cryptography is noise_ref.py's (pure Python,
@@ -40,9 +44,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import noise_ref as nr  # noqa: E402
 
-# module/noise.h: WGT_REPLAY_BITS 2048, minus BITS_PER_LONG (64)
-WINDOW = 2048 - 64
-BITS = 2048
+# module/noise.h: WGT_REPLAY_BITS 8192, minus BITS_PER_LONG (64)
+WINDOW = 8192 - 64
+BITS = 8192
 # module/messages.h: WGT_REJECT_AFTER_MESSAGES, 2^64 - 2^13 - 1
 REJECT_AFTER_MESSAGES = 2**64 - 1 - 8192
 ICMP_ID = 0x7772
@@ -186,6 +190,9 @@ def replay(p: Peer) -> dict:
     # responder (it promotes its "next" keypair on the first data message)
     p.sock.send(p.data(0, b""))
     time.sleep(0.3)
+    # E: a greatest counter whose window's oldest, E - WINDOW, is 1016;
+    # J: a jump of more than the bitmap past it
+    E, J = WINDOW + 1016, WINDOW + 1016 + 2 * BITS
     steps = [
         ("in order", [(c, True) for c in range(1, 8)]),
         ("duplicates dropped (an old one, the greatest)",
@@ -193,20 +200,19 @@ def replay(p: Peer) -> dict:
         ("reordered inside the window accepted",
          [(20, True), (15, True), (12, True), (19, True), (8, True), (11, True)]),
         ("a duplicate of a reordered one dropped", [(15, False)]),
-        # 3000 - 1984 = 1016 is the oldest counter the window still holds
-        ("window edge: greatest - 1984 accepted, - 1985 too old",
-         [(3000, True), (3000 - WINDOW, True), (3000 - WINDOW - 1, False),
-          (2000, True), (2000, False), (21, False)]),
+        (f"window edge: greatest - {WINDOW} accepted, - {WINDOW + 1} too old",
+         [(E, True), (E - WINDOW, True), (E - WINDOW - 1, False),
+          (E - 1000, True), (E - 1000, False), (21, False)]),
         ("a jump of more than the bitmap, then 1000 behind",
-         [(10000, True), (9000, True), (3000, False)]),
-        # 12048 shares 10000's bit; the slide must clear it, but not the
-        # bit of 10100, which is still inside the window
+         [(J, True), (J - 1000, True), (E, False)]),
+        # J + BITS shares J's bit; the slide must clear it, but not the
+        # bit of J + 100, which is still inside the window
         ("the bitmap wraps round: a reused bit is cleared, a live one not",
-         [(10100, True), (10000 + BITS, True), (10000, False),
-          (10000 + BITS - WINDOW, True), (10100, False)]),
+         [(J + 100, True), (J + BITS, True), (J, False),
+          (J + BITS - WINDOW, True), (J + 100, False)]),
         ("a counter at REJECT_AFTER_MESSAGES dropped; the window did not move",
-         [(REJECT_AFTER_MESSAGES, False), (10000 + BITS - 1, True)]),
-        ("in order again", [(10000 + BITS + 1, True), (10000 + BITS + 2, True)]),
+         [(REJECT_AFTER_MESSAGES, False), (J + BITS - 1, True)]),
+        ("in order again", [(J + BITS + 1, True), (J + BITS + 2, True)]),
     ]
     # the keepalive again: a replay of counter 0, dropped before it is
     # seen to be empty
@@ -217,7 +223,7 @@ def replay(p: Peer) -> dict:
         p.step(desc, plan)
         drops += sum(1 for _, a in plan if not a)
         delivered += sum(1 for _, a in plan if a)
-    p.next_counter = 10000 + BITS + 3
+    p.next_counter = J + BITS + 3
     return {"replayed": drops, "delivered": delivered, "keepalives": 1}
 
 
@@ -277,18 +283,34 @@ def malformed(p: Peer) -> dict:
     p.step("after the garbage, the genuine message with the bad tags' counter, "
            "and the next",
            [(p.next_counter, True), (p.next_counter + 1, True)])
+    # From another address: a bad tag, and a genuine message whose counter
+    # was just used. Neither is authentic and new, so neither may move the
+    # endpoint (the shell compares "wg show endpoints" with ours).
+    forged, _ = p.ping_msg(p.next_counter + 2)
+    replayed, _ = p.ping_msg(p.next_counter + 1)
+    other = socket.socket(p.sock.family, socket.SOCK_DGRAM)
+    other.bind((p.elsewhere, 0))
+    other.connect(p.sock.getpeername())
+    other.send(forged[:-1] + bytes([forged[-1] ^ 0x80]))
+    other.send(replayed)
+    print(f"# from {other.getsockname()}: a bad tag and a replay")
+    other.close()
+    time.sleep(0.5)
+    counts["decrypt"] += 1
+    counts["replayed"] = 1
     return counts
 
 
 def main(argv: list) -> int:
-    if len(argv) != 7 or argv[0] != "run":
+    if len(argv) != 8 or argv[0] != "run":
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    host, port, keyfile, peer_pub, src, dst = argv[1:]
+    host, port, keyfile, peer_pub, src, dst, elsewhere = argv[1:]
     with open(keyfile) as f:
         priv = base64.b64decode(f.read().strip())
     p = Peer(host, int(port), priv, base64.b64decode(peer_pub),
              socket.inet_aton(src), socket.inet_aton(dst))
+    p.elsewhere = elsewhere
     t0 = time.monotonic()
     if not p.handshake():
         print("check fail handshake with the device")
@@ -297,7 +319,9 @@ def main(argv: list) -> int:
     exp = replay(p)
     exp2 = malformed(p)
     delivered = exp["delivered"] + 2
-    print(f"expect replayed {exp['replayed']}")
+    ours = p.sock.getsockname()
+    print(f"expect endpoint {ours[0]}:{ours[1]}")
+    print(f"expect replayed {exp['replayed'] + exp2['replayed']}")
     print(f"expect delivered {delivered}")
     print(f"expect keepalives {exp['keepalives']}")
     for k in ("malformed", "unknown_index", "decrypt", "bad_mac1",

@@ -53,3 +53,29 @@ wgt_netns_clean()
 		ip netns del "$ns"
 	done
 }
+
+# wgt_live_counts - the module's live-object counters (module/debug.c), as
+# "devices=N peers=N trie_nodes=N sockets=N keypairs=N".
+wgt_live_counts()
+{
+	local dbg=/sys/kernel/debug/wgtour c line=
+	for c in devices peers trie_nodes sockets keypairs; do
+		line+="${line:+ }$c=$(cat $dbg/$c)"
+	done
+	echo "$line"
+}
+
+# wgt_all_freed - true once every counter is back to zero, after everything
+# a test made is torn down. Peers, trie nodes and keypairs are freed after
+# an RCU grace period, so it waits up to 5 s; a counter that stays is a
+# leak, and the counts are printed.
+wgt_all_freed()
+{
+	local i zero='devices=0 peers=0 trie_nodes=0 sockets=0 keypairs=0'
+	for i in $(seq 50); do
+		[ "$(wgt_live_counts)" = "$zero" ] && return 0
+		sleep 0.1
+	done
+	echo "# still live: $(wgt_live_counts)"
+	return 1
+}

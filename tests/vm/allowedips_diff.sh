@@ -16,6 +16,7 @@
 # the keys are made afresh by "wg genkey" once per run and shared by both
 # modules.
 . "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/differential.sh"
 
 umask 077
 work=$(mktemp -d)
@@ -188,20 +189,11 @@ explode()
 		{ print }'
 }
 
-# same NAME [empty] - stock.NAME and ours.NAME identical, and not empty
-# unless "empty" allows it: two commands that both printed nothing (failed,
-# say) agree on nothing.
+# same NAME [empty] - stock.NAME and ours.NAME identical (wgt_same); a
+# difference is shown exploded
 same()
 {
-	if [ "${2:-}" != empty ] && [ ! -s "$work/stock.$1" ]; then
-		echo "# stock.$1 is empty"
-		return 1
-	fi
-	if cmp -s "$work/stock.$1" "$work/ours.$1"; then
-		return 0
-	fi
-	diff -u <(explode "$work/stock.$1") <(explode "$work/ours.$1") | head -40 | sed 's/^/# /'
-	return 1
+	wgt_same -v explode "$work" "$@"
 }
 ips() { tail -n +2 "$work/ours.$1.dump" | awk '$5 != "(none)" { n += split($5, a, ",") } END { print n + 0 }'; }
 peers() { grep -c '^\[Peer\]' "$work/ours.$1.conf"; }

@@ -8,16 +8,15 @@
 # runs see the same input. No traffic flows, so counters and handshake
 # times are zero on both sides and need no masking.
 . "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/differential.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
 
 # Fixed inputs: 103 key pairs, a PSK, and a peer with 1,000 allowed IPs.
-for i in $(seq 0 102); do
-	wg genkey > "$work/k$i"
-	wg pubkey < "$work/k$i" > "$work/p$i"
-done
+wgt_keys "$work" {0..102}
 wg genpsk > "$work/psk"
 big=$(for i in $(seq 0 499); do echo "10.$((i / 250)).$((i % 250)).0/24"; done;
       for i in $(seq 0 499); do printf 'fd00:%x::/64\n' "$i"; done)
@@ -98,20 +97,10 @@ ktap_check "wgtour.ko loaded again, stock gone" \
 	'test -d /sys/module/wgtour && test ! -d /sys/module/wireguard'
 run_on ours
 
-# same NAME [empty] - stock.NAME and ours.NAME identical, and not empty
-# unless "empty" allows it: two commands that both printed nothing (failed,
-# say) agree on nothing.
+# same NAME [empty] - stock.NAME and ours.NAME identical (wgt_same)
 same()
 {
-	if [ "${2:-}" != empty ] && [ ! -s "$work/stock.$1" ]; then
-		echo "# stock.$1 is empty"
-		return 1
-	fi
-	if cmp -s "$work/stock.$1" "$work/ours.$1"; then
-		return 0
-	fi
-	diff -u "$work/stock.$1" "$work/ours.$1" | head -40 | sed 's/^/# /'
-	return 1
+	wgt_same "$work" "$@"
 }
 ktap_check "the scenario printed the same messages on both" 'same log empty'
 ktap_check "wg showconf wgd0 identical ($(grep -c '^\[Peer\]' "$work/ours.wgd0.conf") peers)" 'same wgd0.conf'

@@ -40,92 +40,34 @@
 # shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 A=wgt-hia B=wgt-hib
 trace=wgt-hs-interop
 GO_PORT=51900 OUR_PORT=51820
 tmp=$(mktemp -d)
-go_pid= go_name=
 t_start=$(date +%s)
-
-stop_go()
-{
-	local i
-	[ -n "$go_pid" ] || return 0
-	kill "$go_pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$go_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$go_pid" 2>/dev/null
-	wait "$go_pid" 2>/dev/null
-	go_pid=
-	rm -f "/var/run/wireguard/$go_name.sock"
-}
-
-stop_iperf()
-{
-	local f
-	for f in "$tmp"/iperf-*.pid; do
-		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
-		rm -f "$f"
-	done
-}
 
 cleanup()
 {
-	stop_go
-	stop_iperf
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	wgt_go_stop 5
+	wgt_iperf_stop 0 "$tmp"/iperf-*.pid
+	topo_netns_del $A $B
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# start_go NAME - wireguard-go in $B, foreground mode in the background
-# (its daemon mode does not work in the lab VM); waits for its socket.
-start_go()
-{
-	local i
-	go_name=$1
-	ip netns exec $B wireguard-go -f "$go_name" > "$tmp/go-$go_name.log" 2>&1 &
-	go_pid=$!
-	for i in $(seq 100); do
-		[ -S "/var/run/wireguard/$go_name.sock" ] && return 0
-		kill -0 "$go_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# wireguard-go $go_name did not start:"
-	sed 's/^/#   /' "$tmp/go-$go_name.log"
-	return 1
-}
-
 ktap_plan 17
 
-modprobe tun
-mkdir -p /var/run/wireguard
+wgt_go_prepare
 umask 077
-wg genkey > "$tmp/ka"
-wg genkey > "$tmp/kb"
-wg pubkey < "$tmp/ka" > "$tmp/pa"
-wg pubkey < "$tmp/kb" > "$tmp/pb"
+wgt_keys "$tmp" a b
 wg genpsk > "$tmp/psk"
 wg genpsk > "$tmp/psk2"
 
-ip netns add $A
-ip netns add $B
-ip link add veth-a netns $A type veth peer name veth-b netns $B
-ip -n $A addr add 192.0.2.1/24 dev veth-a
-ip -n $B addr add 192.0.2.2/24 dev veth-b
-ip -n $A addr add 2001:db8:1::1/64 dev veth-a nodad
-ip -n $B addr add 2001:db8:1::2/64 dev veth-b nodad
-for ns in $A $B; do
-	ip -n $ns link set lo up
-done
-ip -n $A link set veth-a up
-ip -n $B link set veth-b up
+topo_veth_pair $A $B 2001:db8:1::
 
 wgt_trace_start $trace 2048 handshake_send handshake_receive handshake_reject \
 	keypair_create || { echo "# cannot set up the trace instance"; exit 1; }
@@ -137,11 +79,7 @@ setup()
 {
 	local n=$1 family=$2 ourpsk=$3 theirpsk=$4 our_ep their_ep
 	local -a op=() tp=()
-	if [ "$family" = 4 ]; then
-		our_ep=192.0.2.1:$OUR_PORT their_ep=192.0.2.2:$GO_PORT
-	else
-		our_ep=[2001:db8:1::1]:$OUR_PORT their_ep=[2001:db8:1::2]:$GO_PORT
-	fi
+	our_ep=$(wgt_endpoint "$family" 1 $OUR_PORT) their_ep=$(wgt_endpoint "$family" 2 $GO_PORT)
 	[ "$ourpsk" != - ] && op=(preshared-key "$ourpsk")
 	[ "$theirpsk" != - ] && tp=(preshared-key "$theirpsk")
 
@@ -149,22 +87,18 @@ setup()
 	ip netns exec $A wg set wga$n private-key "$tmp/ka" listen-port $OUR_PORT \
 		peer "$(cat "$tmp/pb")" "${op[@]}" allowed-ips 10.0.$n.2/32,fd00:$n::2/128 \
 		endpoint "$their_ep" || return 1
-	ip -n $A addr add 10.0.$n.1/24 dev wga$n
-	ip -n $A addr add fd00:$n::1/64 dev wga$n nodad
-	ip -n $A link set wga$n up || return 1
+	wgt_dev_up $A wga$n 10.0.$n.1/24 fd00:$n::1/64 || return 1
 
-	start_go wgb$n || return 1
+	wgt_go_start $B wgb$n "$tmp" || return 1
 	ip netns exec $B wg set wgb$n private-key "$tmp/kb" listen-port $GO_PORT \
 		peer "$(cat "$tmp/pa")" "${tp[@]}" allowed-ips 10.0.$n.1/32,fd00:$n::1/128 \
 		endpoint "$our_ep" || return 1
-	ip -n $B addr add 10.0.$n.2/24 dev wgb$n
-	ip -n $B addr add fd00:$n::2/64 dev wgb$n nodad
-	ip -n $B link set wgb$n up
+	wgt_dev_up $B wgb$n 10.0.$n.2/24 fd00:$n::2/64
 }
 
 teardown()
 {
-	stop_go
+	wgt_go_stop 5
 	ip -n $A link del wga$1 2>/dev/null
 }
 
@@ -174,11 +108,7 @@ pings()
 	local ns=$1 addr
 	shift
 	for addr in "$@"; do
-		if ! ip netns exec "$ns" ping -q -c 2 -i 0.3 -W 5 "$addr" > "$tmp/ping" 2>&1; then
-			echo "# ping from $ns to $addr failed:"
-			sed 's/^/#   /' "$tmp/ping"
-			return 1
-		fi
+		wgt_ping "$ns" "$tmp/ping" "$addr" -q -c 2 -i 0.3 -W 5 || return 1
 	done
 }
 
@@ -221,11 +151,7 @@ agree()
 	local o_pub o_psk o_ep o_ips o_hs o_rx o_tx t_pub t_psk t_ep t_ips t_hs t_rx t_tx rest
 	local want_o_ep want_t_ep
 	[ "$psk" != - ] && want_psk=$(cat "$psk")
-	if [ "$family" = 4 ]; then
-		want_o_ep=192.0.2.2:$GO_PORT want_t_ep=192.0.2.1:$OUR_PORT
-	else
-		want_o_ep=[2001:db8:1::2]:$GO_PORT want_t_ep=[2001:db8:1::1]:$OUR_PORT
-	fi
+	want_o_ep=$(wgt_endpoint "$family" 2 $GO_PORT) want_t_ep=$(wgt_endpoint "$family" 1 $OUR_PORT)
 	snapshot "$n" || ok=1
 	read -r o_pub o_psk o_ep o_ips o_hs o_rx o_tx rest <<< "$ours"
 	read -r t_pub t_psk t_ep t_ips t_hs t_rx t_tx rest <<< "$theirs"
@@ -296,16 +222,11 @@ scenario()
 # iperf FROMNS TONS TOADDR - 3 s of TCP; prints the receiver's Mbit/s
 iperf()
 {
-	local from=$1 to=$2 addr=$3 pidf=$tmp/iperf-$2.pid i out
-	ip netns exec "$to" iperf3 -s -1 -D -I "$pidf" || return 1
-	for i in $(seq 50); do
-		[ -s "$pidf" ] && break
-		sleep 0.1
-	done
-	sleep 0.3
+	local from=$1 to=$2 addr=$3 pidf=$tmp/iperf-$2.pid out
+	wgt_iperf_server "$to" "$pidf" 0.3 || return 1
 	out=$(timeout 40 ip netns exec "$from" iperf3 -c "$addr" -t 3 -f m --connect-timeout 5000 2>&1)
 	local rc=$?
-	stop_iperf
+	wgt_iperf_stop 0 "$tmp"/iperf-*.pid
 	awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") print $i }' \
 		<<< "$out" | tail -1
 	[ $rc = 0 ] || { sed 's/^/#   /' <<< "$out" | tail -5 >&2; return 1; }

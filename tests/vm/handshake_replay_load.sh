@@ -28,10 +28,15 @@
 # the 64-byte type-3 messages it gets, and decrypts a sample with the
 # cookie key and its own MAC1). Meanwhile a legitimate peer, wireguard-go,
 # which implements cookies, pings through wgr0 and must complete its
-# handshake during the flood, or at the latest right after it.
+# handshake during the flood, or at the latest right after it. The flood
+# is worked off by every CPU: the events of handshake processing on wgr0
+# (cookie_send, handshake_receive, handshake_reject) fire on each CPU, at
+# least a tenth of them on each, and none from an unbound worker (each
+# CPU has its own handshake worker, a thread bound to it).
 # shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 I=wgt-hri R=wgt-hrr G=wgt-hrg
@@ -41,50 +46,27 @@ FLOOD_SECONDS=${FLOOD_SECONDS:-12} FLOOD_MAX=${FLOOD_MAX:-300000}
 FLOOD_PROCS=${FLOOD_PROCS:-2} FLOOD_SOCKETS=${FLOOD_SOCKETS:-32}
 FLOOD_BURST=${FLOOD_BURST:-3000} FLOOD_PAUSE=${FLOOD_PAUSE:-0.3}
 tmp=$(mktemp -d)
-go_pid= go_name=wgg0 flood_pid= cap_pid=
+go_name=wgg0 flood_pid='' cap_pid=''
 t_start=$(date +%s)
-
-kill_wait()
-{
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
 
 cleanup()
 {
-	kill_wait "$cap_pid"
-	kill_wait "$flood_pid"
-	kill_wait "$go_pid"
-	rm -f "/var/run/wireguard/$go_name.sock"
-	ip netns del $I 2>/dev/null
-	ip netns del $R 2>/dev/null
-	ip netns del $G 2>/dev/null
+	wgt_kill_wait "$cap_pid" 5
+	wgt_kill_wait "$flood_pid" 5
+	wgt_go_stop 5
+	topo_netns_del $I $R $G
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-ktap_plan 9
+ktap_plan 10
 
-modprobe tun
-mkdir -p /var/run/wireguard
+wgt_go_prepare
 umask 077
-for k in i r g; do
-	wg genkey > "$tmp/k$k"
-	wg pubkey < "$tmp/k$k" > "$tmp/p$k"
-done
+wgt_keys "$tmp" i r g
 
-for ns in $I $R $G; do
-	ip netns add $ns
-	ip -n $ns link set lo up
-done
+topo_netns_add $I $R $G
 ip link add veth-i netns $I type veth peer name veth-ri netns $R
 ip link add veth-g netns $G type veth peer name veth-rg netns $R
 ip -n $I addr add 192.0.2.1/24 dev veth-i
@@ -106,12 +88,6 @@ since()
 	awk -v t="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.1f", now - t }'
 }
 
-# count PATTERN - trace lines matching an extended regex
-count()
-{
-	wgt_trace_dump $trace | grep -cE "$1"
-}
-
 # ---- (a) replay ----------------------------------------------------------
 ip netns exec $R python3 "$tool" capture 51820 20 "$tmp/init.hex" &
 cap_pid=$!
@@ -119,8 +95,7 @@ sleep 1	# python's start-up, under TCG
 ip -n $I link add wgi0 type wireguard
 ip netns exec $I wg set wgi0 private-key "$tmp/ki" listen-port 51821 \
 	peer "$(cat "$tmp/pr")" allowed-ips 10.0.0.2/32 endpoint 192.0.2.2:51820
-ip -n $I addr add 10.0.0.1/24 dev wgi0
-ip -n $I link set wgi0 up
+wgt_dev_up $I wgi0 10.0.0.1/24
 ip netns exec $I ping -q -c 1 -W 1 10.0.0.2 > /dev/null 2>&1	# no answer: starts the handshake
 wait "$cap_pid"
 cap_rc=$?
@@ -133,17 +108,15 @@ ip -n $R link add wgr0 type wireguard
 ip netns exec $R wg set wgr0 private-key "$tmp/kr" listen-port 51820 \
 	peer "$(cat "$tmp/pi")" allowed-ips 10.0.0.1/32 \
 	peer "$(cat "$tmp/pg")" allowed-ips 10.0.1.2/32 endpoint 198.51.100.2:51822
-ip -n $R addr add 10.0.0.2/24 dev wgr0
-ip -n $R addr add 10.0.1.1/24 dev wgr0
-ip -n $R link set wgr0 up
+wgt_dev_up $R wgr0 10.0.0.2/24 10.0.1.1/24
 
 responses=$(ip netns exec $I python3 "$tool" replay 192.0.2.2 51820 "$tmp/init.hex" 4 0.2 |
 	tee "$tmp/replay.log" | sed -n 's/^responses //p')
 sed -n 's/^#/#  /p' "$tmp/replay.log"
 sleep 0.5
-recv1=$(count 'handshake_receive: dev=wgr0 .* type=1$')
-send2=$(count 'handshake_send: dev=wgr0 .* type=2 ')
-replayed=$(count 'handshake_reject: dev=wgr0 type=1 reason=replayed timestamp$')
+recv1=$(wgt_trace_count $trace 'handshake_receive: dev=wgr0 .* type=1$')
+send2=$(wgt_trace_count $trace 'handshake_send: dev=wgr0 .* type=2 ')
+replayed=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=replayed timestamp$')
 echo "# replay: responses per copy: ${responses:-none}; trace: $recv1 initiation(s) accepted, $send2 response(s) sent, $replayed rejected as replayed"
 ktap_check "(a) the first copy draws a response, the three replays none (responses: ${responses:-none})" \
 	'[ "$responses" = "1 0 0 0" ]'
@@ -151,20 +124,14 @@ ktap_check "(a) trace: 1 initiation accepted, 1 response sent, 3 handshake_rejec
 	'[ "$recv1" = 1 ] && [ "$send2" = 1 ] && [ "$replayed" = 3 ]'
 
 # ---- (b) load ------------------------------------------------------------
-# wireguard-go: foreground mode, backgrounded here (daemon mode fails in the VM)
-ip netns exec $G wireguard-go -f $go_name > "$tmp/go.log" 2>&1 &
-go_pid=$!
-for i in $(seq 100); do
-	[ -S /var/run/wireguard/$go_name.sock ] && break
-	sleep 0.1
-done
+# wireguard-go, the legitimate peer
+wgt_go_start $G $go_name "$tmp"
 ip netns exec $G wg set $go_name private-key "$tmp/kg" listen-port 51822 \
 	peer "$(cat "$tmp/pr")" allowed-ips 10.0.1.1/32 endpoint 198.51.100.1:51820
-ip -n $G addr add 10.0.1.2/24 dev $go_name
-ip -n $G link set $go_name up
+wgt_dev_up $G $go_name 10.0.1.2/24
 gokey=$(base64 -d < "$tmp/pg" | od -An -tx1 -N4 | tr -d ' \n')
 
-drops_before=$(ip -n $R -s -j link show wgr0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
+drops_before=$(wgt_rx_dropped $R wgr0)
 ip netns exec $I python3 "$tool" flood 192.0.2.2 51820 "$(cat "$tmp/pr")" \
 	"$FLOOD_SECONDS" "$FLOOD_MAX" "$FLOOD_PROCS" "$FLOOD_SOCKETS" \
 	"$FLOOD_BURST" "$FLOOD_PAUSE" > "$tmp/flood.out" 2>&1 &
@@ -176,7 +143,7 @@ flood_start=$(date +%s.%N)
 # draws a cookie; its retry, REKEY_TIMEOUT (5 s) later, carries MAC2.
 loaded=0
 for i in $(seq 80); do
-	if [ "$(count 'under_load: dev=wgr0 under_load=1')" -gt 0 ]; then
+	if [ "$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')" -gt 0 ]; then
 		loaded=1
 		break
 	fi
@@ -196,7 +163,7 @@ for i in $(seq $(( (FLOOD_SECONDS + 10) * 10 ))); do
 	kill -0 $flood_pid 2>/dev/null || break
 	sleep 0.1
 done
-kill_wait "$flood_pid"
+wgt_kill_wait "$flood_pid" 5
 flood_pid=
 sed 's/^/# flood: /' "$tmp/flood.out"
 after_rc=1
@@ -206,19 +173,19 @@ if [ $ping_rc != 0 ]; then
 	after_rc=$?
 fi
 sleep 0.5
-drops_after=$(ip -n $R -s -j link show wgr0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
+drops_after=$(wgt_rx_dropped $R wgr0)
 
 val()
 {
 	sed -n "s/^$1 //p" "$tmp/flood.out"
 }
-cookies=$(count 'cookie_send: dev=wgr0 .* err=0$')
-cookie_err=$(count 'cookie_send: dev=wgr0 .* err=-')
-go_accepted=$(count "handshake_receive: dev=wgr0 peer=$gokey\\.\\.\\. type=1\$")
-go_keypairs=$(count "keypair_create: dev=wgr0 peer=$gokey\\.\\.\\. ")
-nodecrypt=$(count 'handshake_reject: dev=wgr0 type=1 reason=static key does not decrypt$')
-ratelimited=$(count 'handshake_reject: dev=wgr0 type=1 reason=ratelimited$')
-load_on=$(count 'under_load: dev=wgr0 under_load=1')
+cookies=$(wgt_trace_count $trace 'cookie_send: dev=wgr0 .* err=0$')
+cookie_err=$(wgt_trace_count $trace 'cookie_send: dev=wgr0 .* err=-')
+go_accepted=$(wgt_trace_count $trace "handshake_receive: dev=wgr0 peer=$gokey\\.\\.\\. type=1\$")
+go_keypairs=$(wgt_trace_count $trace "keypair_create: dev=wgr0 peer=$gokey\\.\\.\\. ")
+nodecrypt=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=static key does not decrypt$')
+ratelimited=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=ratelimited$')
+load_on=$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')
 # Was wireguard-go's initiation accepted while wgr0 was under load (so on
 # the strength of the cookie: MAC2), or after? The trace is in order.
 during=$(wgt_trace_dump $trace | awk -v k="$gokey" '
@@ -235,6 +202,32 @@ echo "# trace overrun: $(wgt_trace_overrun $trace) events lost"
 echo "# wireguard-go: ping rc $ping_rc after $t_ping s (flooder still running then: $flooding), right after the flood: rc $after_rc; initiations of it accepted $go_accepted (the first while under load: ${during:-none}), its keypairs $go_keypairs"
 [ $ping_rc != 0 ] && sed 's/^/#   /' "$tmp/ping.log"
 
+# Who processed the flood: the CPU each event fired on ("[001]"), and
+# whether any came from an unbound worker ("kworker/u4:1", which runs
+# wherever the scheduler puts it, so its CPU proves no spreading).
+per_cpu=$(wgt_trace_dump $trace |
+	grep -E '(cookie_send|handshake_receive|handshake_reject): dev=wgr0 ' |
+	awk -v n="$(nproc)" '
+	{
+		total++
+		if ($1 ~ /^kworker\/u/) unbound++
+		for (i = 2; i <= NF; i++)
+			if ($i ~ /^\[[0-9]+\]$/) { cpu[substr($i, 2, length($i) - 2) + 0]++; break }
+	}
+	END {
+		ok = total > 0 && !unbound
+		for (i = 0; i < n; i++) {
+			printf "CPU %d %d, ", i, cpu[i]
+			if (cpu[i] * 10 < total) ok = 0
+		}
+		printf "of %d, %d by unbound workers%s\n", total, unbound, ok ? "" : " (uneven)"
+	}')
+if [ "$(nproc)" -ge 2 ]; then
+	ktap_check "(b) every CPU's handshake worker processed at least a tenth of the flood ($per_cpu)" \
+		'[ -n "$per_cpu" ] && [ "${per_cpu% (uneven)}" = "$per_cpu" ]'
+else
+	ktap_skip "(b) every CPU's handshake worker processed at least a tenth of the flood" "one CPU only"
+fi
 ktap_check "(b) wgr0 answers the flood with cookie replies (cookie_send: $cookies)" \
 	'[ "$cookies" -gt 0 ]'
 ktap_check "(b) the flooder receives 64-byte type-3 cookie replies (${replies:-0}), no more than were sent" \

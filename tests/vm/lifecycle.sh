@@ -7,30 +7,18 @@
 # /sys/kernel/debug/wgtour/ must come back to zero every time: a leak shows
 # up as a count that stays. (A splat anywhere fails the VM run as a whole.)
 . "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 dbg=/sys/kernel/debug/wgtour
-counts() { echo "devices=$(cat $dbg/devices) peers=$(cat $dbg/peers) nodes=$(cat $dbg/trie_nodes) sockets=$(cat $dbg/sockets)"; }
-zero='devices=0 peers=0 nodes=0 sockets=0'
-all_freed()
-{
-	local i
-	# Peers and trie nodes are freed after an RCU grace period.
-	for i in $(seq 50); do
-		[ "$(counts)" = "$zero" ] && return 0
-		sleep 0.1
-	done
-	echo "# still live: $(counts)"
-	return 1
-}
 
 umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"; wgt_netns_clean' EXIT
-for i in 1 2 3; do wg genkey > "$work/k$i"; wg pubkey < "$work/k$i" > "$work/p$i"; done
+wgt_keys "$work" 1 2 3
 
 ktap_plan 12
 wgt_load
-ktap_check "counters start at zero" 'all_freed'
+ktap_check "counters start at zero" 'wgt_all_freed'
 
 cycle()
 {
@@ -45,7 +33,7 @@ cycle()
 	done
 }
 ktap_check "200 create/configure/up/destroy cycles" 'cycle'
-ktap_check "... and everything was freed" 'all_freed'
+ktap_check "... and everything was freed" 'wgt_all_freed'
 
 # A helper fails when any of its steps does: "set -e" does not apply to a
 # function run as a check's condition, hence the "|| return 1"s.
@@ -63,7 +51,7 @@ netns_delete()
 	ip netns del wgtlc1
 }
 ktap_check "deleting namespaces with up devices and open sockets" 'netns_delete'
-ktap_check "... and everything was freed" 'all_freed'
+ktap_check "... and everything was freed" 'wgt_all_freed'
 
 move_and_back()
 {
@@ -87,7 +75,7 @@ move_and_back()
 	ip netns del wgtmv2
 }
 ktap_check "a device moved to another namespace and back keeps sockets and config" 'move_and_back'
-ktap_check "... and everything was freed" 'all_freed'
+ktap_check "... and everything was freed" 'wgt_all_freed'
 
 # A dump started and never read on: the kernel has sent its first message
 # and waits for us to read before it builds the next. Meanwhile the device
@@ -128,7 +116,7 @@ time.sleep(60)' "$WGTOUR_ROOT/tests/lib" > "$work/dump.out" 2>&1 &
 	[ "$devices" = 0 ]
 }
 ktap_check "a dump left unread does not keep its device alive when the device's namespace goes" 'unread_dump'
-ktap_check "... and everything was freed" 'all_freed'
+ktap_check "... and everything was freed" 'wgt_all_freed'
 
 # Dumps and sets racing with peer removal: nothing may crash or leak.
 race()
@@ -154,7 +142,7 @@ race()
 	[ $failed = 0 ]
 }
 ktap_check "peer removal racing with dumps and sets" 'race'
-ktap_check "... and everything was freed" 'all_freed'
+ktap_check "... and everything was freed" 'wgt_all_freed'
 
 unload_configured()
 {

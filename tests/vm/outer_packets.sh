@@ -71,6 +71,7 @@
 # shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 A=wgt-opa B=wgt-opb
@@ -82,8 +83,7 @@ t_start=$(date +%s)
 
 cleanup()
 {
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	topo_netns_del $A $B
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 }
@@ -92,10 +92,7 @@ trap cleanup EXIT
 ktap_plan 11
 
 umask 077
-for k in a b; do
-	wg genkey > "$tmp/k$k"
-	wg pubkey < "$tmp/k$k" > "$tmp/p$k"
-done
+wgt_keys "$tmp" a b
 
 # ipt NS 4|6 ARGS... - iptables or ip6tables in NS
 ipt()
@@ -140,8 +137,8 @@ pings()
 	local ns=$1 s g
 	shift
 	ip netns exec "$ns" ping "$@" > "$tmp/ping" 2>&1
-	s=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$tmp/ping")
-	g=$(grep -o '[0-9]* received' "$tmp/ping" | cut -d' ' -f1)
+	s=$(wgt_ping_sent "$tmp/ping")
+	g=$(wgt_ping_got "$tmp/ping")
 	[ -n "$s" ] || sed 's/^/#   ping: /' "$tmp/ping" | head -3
 	sent=$((sent + ${s:-0})) got=$((got + ${g:-0}))
 }
@@ -150,20 +147,8 @@ pings()
 # keep answering to a's other address until it saw a's new one)
 set_outer()
 {
-	if [ "$1" = 4 ]; then
-		ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint 192.0.2.2:$PORT_B
-		ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
-	else
-		ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint "[2001:db8:1::2]:$PORT_B"
-		ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint "[2001:db8:1::1]:$PORT_A"
-	fi
-}
-
-# rx_dropped NS DEV - the device's rx_dropped counter
-rx_dropped()
-{
-	ip -n "$1" -s -j link show "$2" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'
+	ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint "$(wgt_endpoint "$1" 2 $PORT_B)"
+	ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint "$(wgt_endpoint "$1" 1 $PORT_A)"
 }
 
 # snmp_ext NS NAME - a counter of /proc/net/netstat (TcpExt or IpExt)
@@ -177,37 +162,19 @@ snmp_ext()
 
 setup()
 {
-	local ns
-	ip netns add $A || return 1
-	ip netns add $B || return 1
-	ip link add veth-a netns $A type veth peer name veth-b netns $B || return 1
-	ip -n $A addr add 192.0.2.1/24 dev veth-a
-	ip -n $B addr add 192.0.2.2/24 dev veth-b
-	ip -n $A addr add 2001:db8:1::1/64 dev veth-a nodad
-	ip -n $B addr add 2001:db8:1::2/64 dev veth-b nodad
-	for ns in $A $B; do
-		ip -n "$ns" link set lo up
-	done
-	ip -n $A link set veth-a up
-	ip -n $B link set veth-b up
+	topo_veth_pair $A $B 2001:db8:1:: || return 1
 
 	ip -n $A link add wga0 type wireguard || return 1
 	ip netns exec $A wg set wga0 private-key "$tmp/ka" listen-port $PORT_A fwmark $FWMARK \
 		peer "$(cat "$tmp/pb")" allowed-ips 10.0.0.2/32,fd00::2/128 \
 		endpoint 192.0.2.2:$PORT_B || return 1
-	ip -n $A addr add 10.0.0.1/24 dev wga0
-	ip -n $A addr add fd00::1/64 dev wga0 nodad
 	# no link-local address, hence no router solicitations into the tunnel
-	ip -n $A link set wga0 addrgenmode none
-	ip -n $A link set wga0 up || return 1
+	wgt_dev_up -l $A wga0 10.0.0.1/24 fd00::1/64 || return 1
 	ip -n $B link add wgb0 type wireguard || return 1
 	ip netns exec $B wg set wgb0 private-key "$tmp/kb" listen-port $PORT_B \
 		peer "$(cat "$tmp/pa")" allowed-ips 10.0.0.1/32,fd00::1/128 \
 		endpoint 192.0.2.1:$PORT_A || return 1
-	ip -n $B addr add 10.0.0.2/24 dev wgb0
-	ip -n $B addr add fd00::2/64 dev wgb0 nodad
-	ip -n $B link set wgb0 addrgenmode none
-	ip -n $B link set wgb0 up
+	wgt_dev_up -l $B wgb0 10.0.0.2/24 fd00::2/64
 }
 
 wgt_load || exit 1
@@ -319,18 +286,18 @@ ktap_check "ecn decap: inner ECT(0) under an outer CE comes out of wgb0 CE: IPv4
 	 [ "$oce" -ge "$sent" ] && [ "$got" = "$sent" ]'
 
 REASON="congestion mark on a non-ecn packet"
-: > "$wgt_tracefs/instances/$trace/trace"
+wgt_trace_clear $trace
 ipt $B 4 -t mangle -Z PREROUTING
-d0=$(rx_dropped $B wgb0)
+d0=$(wgt_rx_dropped $B wgb0)
 sent=0 got=0
 # no answer is expected: -W bounds the wait after the last request
 pings $A -c 4 -i 0.2 -W 1 10.0.0.2
-d1=$(rx_dropped $B wgb0)
+d1=$(wgt_rx_dropped $B wgb0)
 oce=$(cnt $B 4 mangle PREROUTING outce)
 wgt_trace_dump $trace > "$tmp/trace"
 nr=$(grep -F " rx_drop: dev=wgb0 " "$tmp/trace" | grep -cF "reason=$REASON")
 nall=$(grep -c " rx_drop: " "$tmp/trace")
-grep ' rx_drop: ' "$tmp/trace" | sed -E 's/.*(dev=[^ ]+) skbaddr=[^ ]+ /\1 /' | sort | uniq -c | sed 's/^ */#   /'
+wgt_trace_tally rx_drop < "$tmp/trace"
 echo "# ecn decap: inner Not-ECT under CE: $sent sent, $got answered; outer CE datagrams at b: $oce; rx_drop '$REASON' on wgb0: $nr (all rx_drop: $nall); wgb0 rx_dropped $d0 -> $d1"
 ktap_check "ecn decap: inner Not-ECT under an outer CE is dropped by wgb0: $got of $sent answered, rx_drop '$REASON' $nr, rx_dropped +$((d1 - d0))" \
 	'[ $pedit_rc = 0 ] && [ "$sent" -gt 0 ] && [ "$got" = 0 ] && [ "$nr" = "$sent" ] && [ "$nall" = "$sent" ] &&

@@ -14,11 +14,11 @@
 # sequence number tags it; an echo reply coming back (which it decrypts)
 # says wgr0 delivered that message.
 #
-# (a) The replay window (module/noise.h: 2048 bits, a window of 1984
+# (a) The replay window (module/noise.h: 8192 bits, a window of 8128
 # counters). A keepalive with counter 0 (which also makes wgr0, the
 # responder, promote its "next" keypair), then, each checked message by
 # message: in order; duplicates; reordering inside the window; the
-# window's edge (greatest - 1984 accepted, greatest - 1985 dropped); a jump
+# window's edge (greatest - 8128 accepted, greatest - 8129 dropped); a jump
 # of more than the bitmap; the bitmap wrapping round (a reused bit cleared,
 # a live one kept); a counter at REJECT_AFTER_MESSAGES (dropped, and the
 # window does not move); in order again. The keepalive is sent twice; the
@@ -32,6 +32,9 @@
 # response with a bad MAC1, and a cookie reply to an unknown index. None
 # may be answered; then the genuine message with the bad tags' counter
 # (never marked as seen, since it did not decrypt) and the next must be.
+# Last, from a second address (192.0.2.3), a bad tag and a replayed
+# genuine message: the device's endpoint for the peer must stay the
+# address rx_peer.py really sends from ("wg show endpoints").
 #
 # The device's side is counted from its tracepoints through a private
 # tracefs instance (tests/lib/wgtrace.sh: the same wgtour:* events
@@ -42,9 +45,12 @@
 # receiver index" for the cookie reply) must be exactly what rx_peer.py
 # says it sent, rx_dropped (ip -s link) must grow by the number of rx_drop
 # events, and the kernel log must show no splat. The echo replies to the
-# last two messages show the tunnel still works after the garbage.
+# last two messages show the tunnel still works after the garbage. When
+# the namespaces are gone, the module's live-object counters must be back
+# to zero: every keypair the session used, freed.
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 M=wgt-rrm P=wgt-rrp
@@ -56,69 +62,52 @@ t_start=$(date +%s)
 
 cleanup()
 {
-	local i
-	if [ -n "$peer_pid" ]; then
-		kill "$peer_pid" 2>/dev/null
-		for i in $(seq 50); do
-			kill -0 "$peer_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$peer_pid" 2>/dev/null
-		wait "$peer_pid" 2>/dev/null
-	fi
-	ip netns del $M 2>/dev/null
-	ip netns del $P 2>/dev/null
+	wgt_kill_wait "$peer_pid" 5
+	topo_netns_del $M $P
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 # rx_peer.py's checks (handshake, 9 replay steps, 2 after the garbage),
-# then 8 here
+# then 10 here
 want_checks=12
-ktap_plan $((want_checks + 8))
+ktap_plan $((want_checks + 10))
 
 umask 077
-wg genkey > "$tmp/km"
-wg genkey > "$tmp/kp"
-wg pubkey < "$tmp/km" > "$tmp/pm"
-wg pubkey < "$tmp/kp" > "$tmp/pp"
+wgt_keys "$tmp" m p
 
-for ns in $M $P; do
-	ip netns add $ns
-	ip -n $ns link set lo up
-done
+topo_netns_add $M $P
 ip link add veth-m netns $M type veth peer name veth-p netns $P
 ip -n $M addr add 192.0.2.1/24 dev veth-m
 ip -n $P addr add 192.0.2.2/24 dev veth-p
+ip -n $P addr add 192.0.2.3/24 dev veth-p
 ip -n $M link set veth-m up
 ip -n $P link set veth-p up
 
 ip -n $M link add wgr0 type wireguard
 ip netns exec $M wg set wgr0 private-key "$tmp/km" listen-port 51820 \
 	peer "$(cat "$tmp/pp")" allowed-ips 10.0.9.2/32
-ip -n $M addr add 10.0.9.1/24 dev wgr0
-ip -n $M link set wgr0 up
+wgt_dev_up $M wgr0 10.0.9.1/24
 
 wgt_trace_start $trace 2048 rx_drop rx_deliver rx_keepalive rx_replay_check \
 	handshake_reject handshake_receive keypair_create ||
 	{ echo "# cannot set up the trace instance"; exit 1; }
 
-drops_before=$(ip -n $M -s -j link show wgr0 |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
+drops_before=$(wgt_rx_dropped $M wgr0)
 
 # The whole exchange, bounded: pure-Python crypto under TCG is slow, but
 # it is a few dozen messages.
 timeout 300 ip netns exec $P python3 "$tool" run 192.0.2.1 51820 "$tmp/kp" \
-	"$(cat "$tmp/pm")" 10.0.9.2 10.0.9.1 > "$tmp/peer.out" 2>&1 &
+	"$(cat "$tmp/pm")" 10.0.9.2 10.0.9.1 192.0.2.3 > "$tmp/peer.out" 2>&1 &
 peer_pid=$!
 wait $peer_pid
 peer_rc=$?
 peer_pid=
 sleep 0.5
+endpoint=$(ip netns exec $M wg show wgr0 endpoints | awk '{ print $2 }')
 
-drops_after=$(ip -n $M -s -j link show wgr0 |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')
+drops_after=$(wgt_rx_dropped $M wgr0)
 
 grep '^#' "$tmp/peer.out"
 grep -v '^#\|^check \|^expect ' "$tmp/peer.out" | sed 's/^/#   /'
@@ -138,23 +127,18 @@ expect()
 	sed -n "s/^expect $1 //p" "$tmp/peer.out"
 }
 
-count()
-{
-	wgt_trace_dump $trace | grep -cE "$1"
-}
-
-replayed=$(count 'rx_drop: dev=wgr0 .* reason=replayed counter$')
-malformed=$(count 'rx_drop: dev=wgr0 .* reason=malformed message$')
-unknown=$(count 'rx_drop: dev=wgr0 .* reason=unknown receiver index$')
-decrypt=$(count 'rx_drop: dev=wgr0 .* reason=decryption failed$')
-all_drops=$(count 'rx_drop: dev=wgr0 ')
-delivered=$(count 'rx_deliver: dev=wgr0 ')
-keepalives=$(count 'rx_keepalive: dev=wgr0 .* counter=0$')
-fresh1=$(count 'rx_replay_check: .* fresh=1$')
-fresh0=$(count 'rx_replay_check: .* fresh=0$')
-badmac=$(count 'handshake_reject: dev=wgr0 type=[12] reason=bad mac1$')
-cookie_unknown=$(count 'handshake_reject: dev=wgr0 type=3 reason=unknown receiver index$')
-hs_other=$(count 'handshake_reject: dev=wgr0 ' )
+replayed=$(wgt_trace_count $trace 'rx_drop: dev=wgr0 .* reason=replayed counter$')
+malformed=$(wgt_trace_count $trace 'rx_drop: dev=wgr0 .* reason=malformed message$')
+unknown=$(wgt_trace_count $trace 'rx_drop: dev=wgr0 .* reason=unknown receiver index$')
+decrypt=$(wgt_trace_count $trace 'rx_drop: dev=wgr0 .* reason=decryption failed$')
+all_drops=$(wgt_trace_count $trace 'rx_drop: dev=wgr0 ')
+delivered=$(wgt_trace_count $trace 'rx_deliver: dev=wgr0 ')
+keepalives=$(wgt_trace_count $trace 'rx_keepalive: dev=wgr0 .* counter=0$')
+fresh1=$(wgt_trace_count $trace 'rx_replay_check: .* fresh=1$')
+fresh0=$(wgt_trace_count $trace 'rx_replay_check: .* fresh=0$')
+badmac=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=[12] reason=bad mac1$')
+cookie_unknown=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=3 reason=unknown receiver index$')
+hs_other=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 ' )
 echo "# trace: rx_drop replayed $replayed, malformed $malformed, unknown index $unknown, decryption failed $decrypt, all $all_drops; rx_deliver $delivered, rx_keepalive $keepalives; rx_replay_check fresh=1 $fresh1, fresh=0 $fresh0; handshake_reject bad mac1 $badmac, cookie reply to unknown index $cookie_unknown, all $hs_other"
 echo "# rx_dropped $drops_before -> $drops_after; trace overrun $(wgt_trace_overrun $trace)"
 wgt_trace_dump $trace | grep -vE 'rx_replay_check|rx_deliver' |
@@ -180,6 +164,12 @@ ktap_check "(b) handshake_reject \"bad mac1\" ${e_mac:-?} (got $badmac), cookie 
 ktap_check "rx_dropped grows by the number of rx_drop events ($((drops_after - drops_before)), $all_drops) and no other drops happened" \
 	'[ $((drops_after - drops_before)) = "$all_drops" ] &&
 	 [ "$all_drops" = $((replayed + malformed + unknown + decrypt)) ]'
+e_ep=$(expect endpoint)
+ktap_check "(b) a bad tag and a replay from another address leave the endpoint at ${e_ep:-?} (is $endpoint)" \
+	'[ -n "$e_ep" ] && [ "$endpoint" = "$e_ep" ]'
+ip netns del $M
+ip netns del $P
+ktap_check "the namespaces deleted, every device, peer and keypair is freed" 'wgt_all_freed'
 splat=$(dmesg | grep -E "$WGT_SPLAT" | head -5)
 [ -n "$splat" ] && sed 's/^/#   dmesg: /' <<< "$splat"
 ktap_check "no splat in the kernel log" '[ -z "$splat" ]'

@@ -41,6 +41,7 @@
 # the kernel's timestamps. The module is reloaded normally at the end.
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 D=${TIME_DIVISOR:-20}
@@ -53,8 +54,7 @@ t_start=$(date +%s)
 cleanup()
 {
 	[ -n "$listen_pid" ] && kill "$listen_pid" 2>/dev/null && wait "$listen_pid" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	topo_netns_del $A $B
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 	# Back to a module with the protocol's own timing, for the tests after us.
@@ -73,20 +73,8 @@ ktap_check "module loaded with time_divisor=$D" \
 	'[ "$(cat /sys/module/wgtour/parameters/time_divisor)" = "$D" ]'
 
 umask 077
-for k in a b c; do
-	wg genkey > "$tmp/k$k"
-	wg pubkey < "$tmp/k$k" > "$tmp/p$k"
-done
-ip netns add $A
-ip netns add $B
-ip link add veth-a netns $A type veth peer name veth-b netns $B
-ip -n $A addr add 192.0.2.1/24 dev veth-a
-ip -n $B addr add 192.0.2.2/24 dev veth-b
-for ns in $A $B; do
-	ip -n $ns link set lo up
-done
-ip -n $A link set veth-a up
-ip -n $B link set veth-b up
+wgt_keys "$tmp" a b c
+topo_veth_pair $A $B
 
 wgt_trace_start $trace 4096 keypair_create keys_zeroed timer_fired rx_keepalive \
 	handshake_send || { echo "# cannot set up the trace instance"; exit 1; }
@@ -94,13 +82,11 @@ wgt_trace_start $trace 4096 keypair_create keys_zeroed timer_fired rx_keepalive 
 ip -n $A link add wga0 type wireguard
 ip netns exec $A wg set wga0 private-key "$tmp/ka" listen-port 51820 \
 	peer "$(cat "$tmp/pb")" allowed-ips 10.0.0.2/32 endpoint 192.0.2.2:51820
-ip -n $A addr add 10.0.0.1/24 dev wga0
-ip -n $A link set wga0 up
+wgt_dev_up $A wga0 10.0.0.1/24
 ip -n $B link add wgb0 type wireguard
 ip netns exec $B wg set wgb0 private-key "$tmp/kb" listen-port 51820 \
 	peer "$(cat "$tmp/pa")" allowed-ips 10.0.0.1/32 endpoint 192.0.2.1:51820
-ip -n $B addr add 10.0.0.2/24 dev wgb0
-ip -n $B link set wgb0 up
+wgt_dev_up $B wgb0 10.0.0.2/24
 
 # events EVENT DEV - "SECONDS REST" for each event of DEV, in order
 events()
@@ -205,8 +191,7 @@ listen_pid=
 ip -n $A link add wgc0 type wireguard
 ip netns exec $A wg set wgc0 private-key "$tmp/kc" listen-port 51830 \
 	peer "$(cat "$tmp/pb")" allowed-ips 10.0.9.2/32 endpoint 192.0.2.2:51999
-ip -n $A addr add 10.0.9.1/24 dev wgc0
-ip -n $A link set wgc0 up
+wgt_dev_up $A wgc0 10.0.9.1/24
 ip netns exec $A ping -q -c 1 -W 1 10.0.9.2 > /dev/null 2>&1
 give_deadline=$(( $(date +%s) + 3 * 90 / D + 10 ))
 while [ "$(date +%s)" -lt $give_deadline ]; do

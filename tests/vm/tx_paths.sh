@@ -73,6 +73,7 @@
 # shellcheck disable=SC2034 # some variables are read only in ktap_check's expressions
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/wgtrace.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 export WG_COLOR_MODE=never
 A=wgt-txa B=wgt-txb O=wgt-txo X=wgt-txx Y=wgt-txy
@@ -83,27 +84,10 @@ tmp=$(mktemp -d)
 iperf_pidf=$tmp/iperf-b.pid
 t_start=$(date +%s)
 
-stop_iperf()
-{
-	local pid i
-	[ -s "$iperf_pidf" ] || return 0
-	pid=$(cat "$iperf_pidf")
-	kill "$pid" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null
-	rm -f "$iperf_pidf"
-}
-
 cleanup()
 {
-	local ns
-	stop_iperf
-	for ns in $A $B $X $Y $O; do
-		ip netns del $ns 2>/dev/null
-	done
+	wgt_iperf_stop 5 "$iperf_pidf"
+	topo_netns_del $A $B $X $Y $O
 	wgt_trace_stop $trace
 	rm -rf "$tmp"
 	# Back to a module with the protocol's own timing, for the tests after us.
@@ -117,50 +101,26 @@ trap cleanup EXIT
 ktap_plan 19
 
 umask 077
-for k in a b c x y; do
-	wg genkey > "$tmp/k$k"
-	wg pubkey < "$tmp/k$k" > "$tmp/p$k"
-done
+wgt_keys "$tmp" a b c x y
 
 # setup_pair OUTER(4|6) - namespaces A and B, the veth, wga0 and wgb0 with
 # each other as peer, endpoints in family OUTER.
 setup_pair()
 {
-	local ea eb ns
-	if [ "$1" = 4 ]; then
-		ea=192.0.2.1:$PORT_A eb=192.0.2.2:$PORT_B
-	else
-		ea=[2001:db8:1::1]:$PORT_A eb=[2001:db8:1::2]:$PORT_B
-	fi
-	ip netns add $A || return 1
-	ip netns add $B || return 1
-	ip link add veth-a netns $A type veth peer name veth-b netns $B || return 1
-	ip -n $A addr add 192.0.2.1/24 dev veth-a
-	ip -n $B addr add 192.0.2.2/24 dev veth-b
-	ip -n $A addr add 2001:db8:1::1/64 dev veth-a nodad
-	ip -n $B addr add 2001:db8:1::2/64 dev veth-b nodad
-	for ns in $A $B; do
-		ip -n $ns link set lo up
-	done
-	ip -n $A link set veth-a up
-	ip -n $B link set veth-b up
+	local ea eb
+	ea=$(wgt_endpoint "$1" 1 $PORT_A) eb=$(wgt_endpoint "$1" 2 $PORT_B)
+	topo_veth_pair $A $B 2001:db8:1:: || return 1
 
 	ip -n $A link add wga0 type wireguard || return 1
 	ip netns exec $A wg set wga0 private-key "$tmp/ka" listen-port $PORT_A \
 		peer "$(cat "$tmp/pb")" allowed-ips 10.0.0.2/32,10.0.2.0/24 endpoint "$eb" || return 1
-	ip -n $A addr add 10.0.0.1/24 dev wga0
-	ip -n $A addr add fd00::1/64 dev wga0 nodad
 	# no IPv6 link-local address, hence no router solicitations: they would
 	# be tx_drops "no peer for destination" in the middle of our counts
-	ip -n $A link set wga0 addrgenmode none
-	ip -n $A link set wga0 up || return 1
+	wgt_dev_up -l $A wga0 10.0.0.1/24 fd00::1/64 || return 1
 	ip -n $B link add wgb0 type wireguard || return 1
 	ip netns exec $B wg set wgb0 private-key "$tmp/kb" listen-port $PORT_B \
 		peer "$(cat "$tmp/pa")" allowed-ips 10.0.0.1/32 endpoint "$ea" || return 1
-	ip -n $B addr add 10.0.0.2/24 dev wgb0
-	ip -n $B addr add 10.0.2.2/24 dev wgb0
-	ip -n $B link set wgb0 addrgenmode none
-	ip -n $B link set wgb0 up
+	wgt_dev_up -l $B wgb0 10.0.0.2/24 10.0.2.2/24
 }
 
 # snap - keep the trace so far in a file (formatting it is slow under
@@ -173,11 +133,6 @@ snap()
 trdump()
 {
 	cat "$tmp/trace"
-}
-
-trace_clear()
-{
-	: > "$wgt_tracefs/instances/$trace/trace"
 }
 
 # snmp NS NAME - a counter of /proc/net/snmp (IpX) or /proc/net/snmp6 (Ip6X)
@@ -229,18 +184,12 @@ splits()
 # "mbit received_bytes seconds", fails unless it completed with data.
 run_iperf()
 {
-	local addr=$1 secs=$2 i rc t0
+	local addr=$1 secs=$2 rc t0
 	t0=$(date +%s)
-	ip netns exec $B iperf3 -s -1 -D -I "$iperf_pidf" || return 1
-	for i in $(seq 50); do
-		[ -s "$iperf_pidf" ] && break
-		sleep 0.1
-	done
-	sleep 0.2
-	timeout 60 ip netns exec $A iperf3 -c "$addr" -t "$secs" -J \
-		--connect-timeout 5000 > "$tmp/iperf.json" 2> "$tmp/iperf.err"
+	wgt_iperf_server $B "$iperf_pidf" 0.2 || return 1
+	wgt_iperf_client $A 60 "$tmp/iperf" "$addr" "$secs"
 	rc=$?
-	stop_iperf
+	wgt_iperf_stop 5 "$iperf_pidf"
 	python3 - "$tmp/iperf.json" <<-'EOF'
 	import json, sys
 	try:
@@ -253,12 +202,7 @@ run_iperf()
 	EOF
 	local prc=$?
 	echo "$(($(date +%s) - t0))"
-	if [ $rc != 0 ] || [ $prc != 0 ]; then
-		echo "# iperf3 to $addr: rc $rc" >&2
-		sed 's/^/#   /' "$tmp/iperf.err" | tail -3 >&2
-		grep '"error"' "$tmp/iperf.json" | sed 's/^/#   /' >&2
-		return 1
-	fi
+	wgt_iperf_ok "iperf3 to $addr" "$tmp/iperf" $rc $prc
 }
 
 wgt_load || exit 1
@@ -271,7 +215,7 @@ ip netns exec $A ping -q -c 1 -W 5 10.0.0.2 > /dev/null
 # ---- gso -------------------------------------------------------------------
 echo "# gso: starts at $(($(date +%s) - t_start)) s"
 EP6=[2001:db8:1::2]:$PORT_B
-trace_clear
+wgt_trace_clear $trace
 f0=$(snmp $A Ip6FragCreates) r0=$(snmp $B Ip6ReasmReqds)
 res=$(run_iperf 10.0.0.2 3)
 rc=$?
@@ -303,10 +247,10 @@ EP4=192.0.2.2:$PORT_B
 ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
 ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
 ip -n $A route add 10.0.2.0/24 dev wga0 mtu $RMTU
-trace_clear
+wgt_trace_clear $trace
 f0=$(snmp $A IpFragCreates) r0=$(snmp $B IpReasmReqds)
 ip netns exec $A ping -M do -s $((RMTU - 28)) -c 3 -i 0.2 -W 3 -w 10 10.0.2.2 > "$tmp/ping" 2>&1
-got=$(grep -o '[0-9]* received' "$tmp/ping" | cut -d' ' -f1)
+got=$(wgt_ping_got "$tmp/ping")
 snap
 lens=$(trdump | grep -F " to=$EP4 " | sed -nE 's/.* len=([0-9]+) .*/\1/p' | sort -n | uniq -c | tr -s ' \n' ' ')
 echo "# route mtu: DF ping of $RMTU bytes: ${got:-0} of 3 answered; tx_send lengths to $EP4 (count len): $lens"
@@ -319,7 +263,7 @@ prc=$?
 echo "# route mtu: DF ping of $((RMTU + 1)) bytes: rc $prc, $(grep -m1 -io 'message too long.*' "$tmp/ping")"
 ktap_check "route mtu $RMTU: a DF ping of $((RMTU + 1)) bytes is refused by the stack" \
 	'grep -qi "message too long" "$tmp/ping"'
-trace_clear
+wgt_trace_clear $trace
 res=$(run_iperf 10.0.2.2 2)
 rc=$?
 snap
@@ -361,27 +305,27 @@ all_drops()
 {
 	trdump | grep -c " tx_drop: dev=wga0 "
 }
-trace_clear
+wgt_trace_clear $trace
 d0=$(tx_dropped $A wga0)
 ip netns exec $A ping -c 4 -i 0.2 -W 1 10.0.5.1 > "$tmp/ping" 2>&1
-sent=$(grep -o '[0-9]* packets transmitted' "$tmp/ping" | cut -d' ' -f1)
-got=$(grep -o '[0-9]* received' "$tmp/ping" | cut -d' ' -f1)
+sent=$(wgt_ping_sent "$tmp/ping")
+got=$(wgt_ping_got "$tmp/ping")
 d1=$(tx_dropped $A wga0)
 snap
 nd=$(drop_count "peer has no endpoint" ::ffff:10.0.5.1)
 all=$(all_drops)
 echo "# drops: ping to a peer without endpoint: ${sent:-0} sent, ${got:-0} answered; tx_drop 'peer has no endpoint' $nd, tx_dropped +$((d1 - d0)); all tx_drop of wga0: $all"
-trdump | grep ' tx_drop: ' | sed -E 's/.*(dev=[^ ]+) skbaddr=[^ ]+ /\1 /' | sort | uniq -c | sed 's/^ */#   /'
+trdump | wgt_trace_tally tx_drop
 ktap_check "drops: a peer with no endpoint: ${sent:-0} pings, each a tx_drop 'peer has no endpoint' ($nd) and a tx_dropped (+$((d1 - d0)); all tx_drop $all)" \
 	'[ "${sent:-0}" -gt 0 ] && [ "${got:-0}" = 0 ] && [ "$nd" = "$sent" ] && [ "$all" = "$sent" ] && [ $((d1 - d0)) = "$sent" ]'
 
-trace_clear
+wgt_trace_clear $trace
 d0=$(tx_dropped $A wga0)
 ip netns exec $A ping -c 2 -i 0.2 -W 1 10.0.6.1 > "$tmp/ping" 2>&1
-sent=$(grep -o '[0-9]* packets transmitted' "$tmp/ping" | cut -d' ' -f1)
+sent=$(wgt_ping_sent "$tmp/ping")
 unr=$(grep -c 'Destination Host Unreachable' "$tmp/ping")
 ip netns exec $A ping -6 -c 2 -i 0.2 -W 1 fd00:6::1 > "$tmp/ping6" 2>&1
-sent6=$(grep -o '[0-9]* packets transmitted' "$tmp/ping6" | cut -d' ' -f1)
+sent6=$(wgt_ping_sent "$tmp/ping6")
 unr6=$(grep -c 'Address unreachable' "$tmp/ping6")
 d1=$(tx_dropped $A wga0)
 snap
@@ -390,7 +334,7 @@ all=$(all_drops)
 sed 's/^/#   ping: /' "$tmp/ping" | head -4
 sed 's/^/#   ping -6: /' "$tmp/ping6" | head -4
 echo "# drops: no peer: IPv4 ${sent:-0} sent, $unr unreachable; IPv6 ${sent6:-0} sent, $unr6 unreachable; tx_drop 'no peer for destination' $nd, tx_dropped +$((d1 - d0)); all tx_drop of wga0: $all"
-trdump | grep ' tx_drop: ' | sed -E 's/.*(dev=[^ ]+) skbaddr=[^ ]+ /\1 /' | sort | uniq -c | sed 's/^ */#   /'
+trdump | wgt_trace_tally tx_drop
 ktap_check "drops: no peer for 10.0.6.1: ICMP host unreachable for each of ${sent:-0} pings" \
 	'[ "${sent:-0}" -gt 0 ] && [ "$unr" = "$sent" ]'
 ktap_check "drops: no peer for fd00:6::1: ICMPv6 address unreachable for each of ${sent6:-0} pings" \
@@ -400,7 +344,7 @@ ktap_check "drops: no peer: each a tx_drop 'no peer for destination' ($nd) and a
 
 # Not IP at all, or not the IP version it claims: written by hand through a
 # packet socket, which can give any protocol. ICMP errors counted in A.
-trace_clear
+wgt_trace_clear $trace
 d0=$(tx_dropped $A wga0)
 icmp0=$(icmp_out $A)
 ip netns exec $A python3 -c '
@@ -421,10 +365,7 @@ ktap_check "drops: 2 non-IP packets from a packet socket: each a tx_drop 'not an
 
 # ---- three namespaces ----------------------------------------------------------
 echo "# three namespaces: starts at $(($(date +%s) - t_start)) s"
-for ns in $O $X $Y; do
-	ip netns add $ns
-	ip -n $ns link set lo up
-done
+topo_netns_add $O $X $Y
 ip -n $O link add wgx0 type wireguard
 ip -n $O link add wgy0 type wireguard
 ip -n $O link set wgx0 netns $X
@@ -438,7 +379,7 @@ ip -n $Y addr add 10.9.0.2/24 dev wgy0
 ip -n $X link set wgx0 up
 ip -n $Y link set wgy0 up
 ip netns exec $X ping -c 3 -i 0.2 -W 3 -w 10 10.9.0.2 > "$tmp/ping" 2>&1
-got=$(grep -o '[0-9]* received' "$tmp/ping" | cut -d' ' -f1)
+got=$(wgt_ping_got "$tmp/ping")
 echo "# three netns: ping x -> y: ${got:-0} of 3 answered"
 ktap_check "three netns: devices made in $O, moved to $X and $Y: ping through the tunnel (${got:-0}/3)" \
 	'[ "${got:-0}" = 3 ]'
@@ -474,8 +415,8 @@ t0=$(date +%s.%N)
 ip netns exec $A ping -q -i 0.05 -c 300 -W 3 -w 40 10.0.0.2 > "$tmp/ping" 2>&1
 t1=$(date +%s.%N)
 snap
-sent=$(grep -o '[0-9]* packets transmitted' "$tmp/ping" | cut -d' ' -f1)
-got=$(grep -o '[0-9]* received' "$tmp/ping" | cut -d' ' -f1)
+sent=$(wgt_ping_sent "$tmp/ping")
+got=$(wgt_ping_got "$tmp/ping")
 trdump | grep -E ' keypair_create: ' | sed -E 's/^ *[^ ]+ +\[[0-9]+\] [^ ]+ +/#   /'
 ini=$(trdump | grep -cE ' keypair_create: dev=wga0 .*initiator=1$')
 res=$(trdump | grep -cE ' keypair_create: dev=wgb0 .*initiator=0$')
@@ -489,7 +430,7 @@ ktap_check "rekey: $ini sessions made by wga0 in 15 s of traffic (want >= 3: the
 # a busy 2-core host: 1 in 100, the margin the suite's other ping counts use.
 ktap_check "rekey: pings answered across $((ini - 1)) rekeys (${got:-0} of ${sent:-0}; want all 300 sent, 297 or more answered)" \
 	'[ "${sent:-0}" = 300 ] && [ "${got:-0}" -ge 297 ]'
-trdump | grep ' tx_drop: ' | sed -E 's/.*(dev=[^ ]+) skbaddr=[^ ]+ /\1 /' | sort | uniq -c | sed 's/^ */#   /'
+trdump | wgt_trace_tally tx_drop
 ktap_check "rekey: no tx_drop on either device ($drops)" '[ "$drops" = 0 ]'
 
 echo "# tx_paths.sh took $(($(date +%s) - t_start)) s"
