@@ -28,6 +28,10 @@ A packet is an skb address from its rx_udp on; the NAPI events (which have
 no skb) are given to the packets that poll delivered: on the CPU of the
 packet's replay check, the last poll_begin of its NAPI instance before that
 check, the first poll_end and napi_poll after its delivery.
+
+traces/render_tx.py renders traces/tx.bt's traces with this module's parser,
+statistics, tables, SVG and DOT writing and checker pieces (the functions
+that take the stages as an argument).
 """
 import argparse
 import collections
@@ -80,12 +84,16 @@ class Event:
 
 
 class Packet:
+    """One packet's path: its skb address and its events. ORDER breaks ties
+    between events of the same time (render_tx.py's Datagram has its own)."""
+    order = ORDER
+
     def __init__(self, skb):
         self.skb = skb
         self.events = []
 
     def sort(self):
-        self.events.sort(key=lambda e: (e.ts, ORDER.get(e.name, 99)))
+        self.events.sort(key=lambda e: (e.ts, self.order.get(e.name, 99)))
 
     def names(self):
         return [e.name for e in self.events]
@@ -200,11 +208,35 @@ def detail(e, reasons):
         return "ok=%s %s -> %s" % (f.get("ok"), addr(f.get("saddr", "")), addr(f.get("daddr", "")))
     if e.name == "rx_deliver":
         return "gro_result=%s (%s)" % (f.get("gro_result"), GRO_RESULTS.get(f.get("gro_result"), "?"))
-    if e.name == "kfree_skb":
-        return "reason=%s at %s" % (reasons.get(f.get("reason"), f.get("reason")), f.get("at"))
     keep = ("counter", "fresh", "budget", "queued", "work_done", "complete",
             "work", "reason", "queue_len")
+    return other_detail(e, reasons, keep)
+
+
+def other_detail(e, reasons, keep):
+    """A kfree_skb's reason and place; for other events, the fields KEEP."""
+    f = e.f
+    if e.name == "kfree_skb":
+        return "reason=%s at %s" % (reasons.get(f.get("reason"), f.get("reason")), f.get("at"))
     return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
+
+
+# The event and stage columns' widths in rx's tables (tx's are its own).
+WIDTHS = (22, 34)
+
+
+def event_header(widths=WIDTHS):
+    """The heading of event_line()'s columns."""
+    return "  %9s  %3s  %-7s  %-15s  %-*s  %-*s  %s" % (
+        "+us", "CPU", "context", "task", widths[0], "event", widths[1], "stage", "details")
+
+
+def event_line(e, t0, words, details, widths=WIDTHS, indent="  "):
+    """One event of a path: microseconds since T0, CPU, context, task, event,
+    its stage in WORDS, DETAILS."""
+    return "%s%9.1f  %3d  %-7s  %-15s  %-*s  %-*s  %s" % (
+        indent, (e.ts - t0) / 1000, e.cpu, e.ctx, e.comm[:15], widths[0], e.name,
+        widths[1], words.get(e.name, ""), details)
 
 
 def show_packet(p, reasons, out):
@@ -213,12 +245,9 @@ def show_packet(p, reasons, out):
     out.append("One packet's path: skb %s, inner %s, %s bytes of UDP payload from %s"
                % (p.skb, p.inner(), udp.f.get("len") if udp else "?",
                   (udp.f.get("from") or udp.f.get("from6")) if udp else "?"))
-    out.append("  %9s  %3s  %-7s  %-15s  %-22s  %-34s  %s" %
-               ("+us", "CPU", "context", "task", "event", "stage", "details"))
+    out.append(event_header())
     for e in p.events:
-        out.append("  %9.1f  %3d  %-7s  %-15s  %-22s  %-34s  %s" %
-                   ((e.ts - t0) / 1000, e.cpu, e.ctx, e.comm[:15], e.name,
-                    WORDS.get(e.name, ""), detail(e, reasons)))
+        out.append(event_line(e, t0, WORDS, detail(e, reasons)))
 
 
 def pct(values, q):
@@ -260,9 +289,30 @@ def table(packets, events, reasons, out):
     out.append("  %d of those were decrypted on another CPU than the one they arrived on."
                % cross)
     out.append("")
-    out.append("  %-22s  %-34s  %6s  %10s  %10s  %s" %
-               ("event", "stage", "count", "median us", "p99 us", "where it ran (most often)"))
-    for name, words in STAGES:
+    stage_table(STAGES, delta, where, out)
+    out.append("  (median and p99: microseconds since the packet's previous stage)")
+    drops = count_drops(events, reasons, "rx_drop", gro_chained)
+    drop_lines(drops, "Drops and kernel frees by reason (kfree_skb events of our packets):",
+               out)
+
+
+def gro_chained(e):
+    """What to add to a kfree_skb's reason: whether it is not a drop."""
+    if e.f.get("at", "").startswith("skb_release_data"):
+        # GRO chained this skb to another one (gro_result 0,
+        # "merged"): it is freed with that one, not dropped.
+        return ", chained by GRO and freed with its head: not a drop"
+    return ""
+
+
+def stage_table(stages, delta, where, out, widths=WIDTHS):
+    """A row per stage seen (DELTA and WHERE from stats()): how many, the
+    median and 99th percentile of the time since the previous stage, and
+    where it ran most often."""
+    out.append("  %-*s  %-*s  %6s  %10s  %10s  %s" % (
+        widths[0], "event", widths[1], "stage", "count", "median us", "p99 us",
+        "where it ran (most often)"))
+    for name, words in stages:
         if name not in delta:
             continue
         d = delta[name]
@@ -270,32 +320,60 @@ def table(packets, events, reasons, out):
         share = 100 * top[1] / sum(where[name].values())
         med = "%10.1f" % pct(d, 50) if d else "%10s" % "first"
         p99 = "%10.1f" % pct(d, 99) if d else "%10s" % "-"
-        out.append("  %-22s  %-34s  %6d  %s  %s  %s (%d%%)" %
-                   (name, words, sum(where[name].values()),
-                    med, p99, top[0], share))
-    out.append("  (median and p99: microseconds since the packet's previous stage)")
+        out.append("  %-*s  %-*s  %6d  %s  %s  %s (%d%%)" % (
+            widths[0], name, widths[1], words, sum(where[name].values()),
+            med, p99, top[0], share))
+
+
+def count_drops(events, reasons, drop_event, kfree_note=lambda e: ""):
+    """wgtour's drops (DROP_EVENT) and the kernel's kfree_skb by reason."""
     drops = collections.Counter()
     for e in events:
-        if e.name == "rx_drop":
+        if e.name == drop_event:
             drops["wgtour: " + e.f.get("reason", "?")] += 1
         elif e.name == "kfree_skb":
-            why = "kernel kfree_skb: %s (in %s)" % (
+            drops["kernel kfree_skb: %s (in %s)" % (
                 reasons.get(e.f.get("reason"), e.f.get("reason")), e.f.get("at"))
-            if e.f.get("at", "").startswith("skb_release_data"):
-                # GRO chained this skb to another one (gro_result 0,
-                # "merged"): it is freed with that one, not dropped.
-                why += ", chained by GRO and freed with its head: not a drop"
-            drops[why] += 1
+                + kfree_note(e)] += 1
+    return drops
+
+
+def drop_lines(drops, heading, out):
+    """HEADING, then the drops, most frequent first (or that there were none)."""
     out.append("")
     if drops:
-        out.append("Drops and kernel frees by reason (kfree_skb events of our packets):")
+        out.append(heading)
         for why, n in drops.most_common():
             out.append("  %6d  %s" % (n, why))
     else:
         out.append("Drops by reason: none")
 
 
+def trace_notes(notes, what, out):
+    """The events bpftrace lost, and what else it printed (but its
+    "Attaching N probes" line). WHAT: packets, datagrams."""
+    lost = sum(int(n.split()[1]) for n in notes if re.match(r"Lost \d+ events", n))
+    if lost:
+        out.append("")
+        out.append("bpftrace lost %d events (its buffer overflowed): some %s miss "
+                   "stages, and the counts above are low." % (lost, what))
+    for n in notes:
+        if not re.match(r"Lost \d+ events|Attaching \d+ probes", n):
+            out.append("note from the trace: " + n)
+
+
 # ---- the swimlane: one packet, a lane per CPU, time across ----
+
+def svg_start(width, height, font_size, title, defs=()):
+    """An SVG's first lines: the header, DEFS, a white background, TITLE."""
+    return ['<?xml version="1.0" encoding="UTF-8"?>',
+            '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+            'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="%d">'
+            % (width, height, width, height, font_size)] + list(defs) + [
+            '<rect width="100%" height="100%" fill="white"/>',
+            '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>'
+            % html.escape(title)]
+
 
 def swimlane(p, cpus, title):
     """Plain SVG text. Time runs left to right; the gaps grow with the time
@@ -313,19 +391,15 @@ def swimlane(p, cpus, title):
     height = top + lane_h * len(cpus) + 60
     lane = {c: top + lane_h * i for i, c in enumerate(cpus)}
     color = {"softirq": "#e8873a", "task": "#3a78c2"}
-    s = ['<?xml version="1.0" encoding="UTF-8"?>',
-         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-         'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="12">'
-         % (width, height, width, height),
-         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
-         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-         '<path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>',
-         '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>' % html.escape(title),
-         '<text x="10" y="42" fill="#555">time runs left to right (gaps grow with the time '
-         'between stages, log scale; exact time under each stage). Dot colour: '
-         '<tspan fill="%s">softirq</tspan>, <tspan fill="%s">task (process context)</tspan>.</text>'
-         % (color["softirq"], color["task"])]
+    s = svg_start(width, height, 12, title, [
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>'])
+    s.append('<text x="10" y="42" fill="#555">time runs left to right (gaps grow with the time '
+             'between stages, log scale; exact time under each stage). Dot colour: '
+             '<tspan fill="%s">softirq</tspan>, '
+             '<tspan fill="%s">task (process context)</tspan>.</text>'
+             % (color["softirq"], color["task"]))
     for c in cpus:
         y = lane[c]
         s.append('<rect x="0" y="%d" width="%d" height="%d" fill="%s"/>'
@@ -361,9 +435,20 @@ def swimlane(p, cpus, title):
 # ---- the stage graph ----
 
 def stage_dot(packets, title, generated_by=None):
-    """Every stage seen a node, every step from one stage to the next an
-    edge. Steps rarer than 2 % of the packets (mostly packets that lost
-    events to a full trace buffer) are left out, and counted in a note."""
+    """The stage graph of the received packets."""
+    fill = {"rx_decrypt": "#dbe7f5", "rx_napi_schedule": "#dbe7f5",
+            "rx_drop": "#f6d5d5", "kfree_skb": "#f6d5d5"}
+    kernel = ("napi_gro_receive_entry", "netif_receive_skb", "napi_poll",
+              "consume_skb", "kfree_skb")
+    return stage_graph(packets, title, generated_by, "rx_stages", STAGES, fill, kernel)
+
+
+def stage_graph(packets, title, generated_by, graph, stages, fill, kernel):
+    """DOT text: every stage seen a node (FILL its colour, dashed when the
+    KERNEL's), every step from one stage to the next an edge. Steps rarer
+    than 2 % of the packets (mostly packets that lost events to a full
+    trace buffer) are left out, and counted in a note."""
+    order = {name: i for i, (name, _) in enumerate(stages)}
     _, edges, _ = stats(packets)
     seen = {n for p in packets for n in p.names()}
     least = max(2, math.ceil(0.02 * len(packets)))
@@ -374,24 +459,20 @@ def stage_dot(packets, title, generated_by=None):
     lines = []
     if generated_by:
         lines.append("// generated by: %s -- do not edit, regenerate" % generated_by)
-    lines += ["digraph rx_stages {",
+    lines += ["digraph %s {" % graph,
               '  rankdir=TB; nodesep=0.3; ranksep=0.35;',
               '  label="%s"; labelloc=t; fontname="Helvetica"; fontsize=14;' % title,
               '  node [shape=box, style="rounded,filled", fillcolor=white, '
               'fontname="Helvetica", fontsize=11];',
               '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.6];']
-    fill = {"rx_decrypt": "#dbe7f5", "rx_napi_schedule": "#dbe7f5",
-            "rx_drop": "#f6d5d5", "kfree_skb": "#f6d5d5"}
-    for name, words in STAGES:
+    for name, words in stages:
         if name in seen:
-            kernel = name in ("napi_gro_receive_entry", "netif_receive_skb",
-                              "napi_poll", "consume_skb", "kfree_skb")
             lines.append('  %s [label="%s\\n%s", fillcolor="%s"%s];' % (
                 name, name, words.replace('"', "'"), fill.get(name, "white"),
-                ', style="rounded,filled,dashed"' if kernel else ""))
-    for (a, b), d in sorted(edges.items(), key=lambda kv: (ORDER.get(kv[0][0], 99),
-                                                           ORDER.get(kv[0][1], 99))):
-        back = ORDER.get(b, 99) < ORDER.get(a, 99)
+                ', style="rounded,filled,dashed"' if name in kernel else ""))
+    for (a, b), d in sorted(edges.items(), key=lambda kv: (order.get(kv[0][0], 99),
+                                                           order.get(kv[0][1], 99))):
+        back = order.get(b, 99) < order.get(a, 99)
         lines.append('  %s -> %s [label="%d\\nmedian %.1f \u00b5s"%s%s];' % (
             a, b, len(d), pct(d, 50), ", penwidth=%.1f" % (1 + 2 * math.log10(len(d)))
             if len(d) > 1 else "", ", style=dashed" if back else ""))
@@ -401,53 +482,96 @@ def stage_dot(packets, title, generated_by=None):
 
 # ---- the checker (tests/vm/lab_rx.sh) ----
 
-def check(packets, svgs):
-    failed = 0
+class Verdicts:
+    """The checker's "ok - ..." and "not ok - ..." lines, and its status."""
 
-    def result(ok, what):
-        nonlocal failed
-        failed += not ok
+    def __init__(self):
+        self.failed = 0
+
+    def __call__(self, ok, what):
+        self.failed += not ok
         print("%s - %s" % ("ok" if ok else "not ok", what))
 
+    def paths(self, paths):
+        """Show a few paths that failed, event by event."""
+        for p in paths[:3]:
+            print("#   skb %s: %s" % (p.skb, " -> ".join(p.names())))
+
+    def svgs(self, svgs, stages, which):
+        """Each SVG is well-formed XML that names every one of STAGES."""
+        for svg in svgs:
+            try:
+                root = ET.parse(svg).getroot()
+            except (ET.ParseError, OSError) as err:
+                self(False, "%s is well-formed XML (%s)" % (svg, err))
+                continue
+            self(root.tag.endswith("svg"), "%s is well-formed XML, an <svg>" % svg)
+            text = " ".join(t for t in root.itertext())
+            missing = [s for s in stages if s not in text]
+            self(not missing, "%s names every %s stage%s" % (
+                svg, which, " (missing: %s)" % ", ".join(missing) if missing else ""))
+
+    def status(self):
+        return 1 if self.failed else 0
+
+
+def check(packets, svgs):
+    result = Verdicts()
     full = [p for p in packets if in_order(p)]
     result(bool(full), "a packet went through %s in order (%d of %d packets)"
            % (" -> ".join(CORE), len(full), len(packets)))
     if not full:
-        for p in packets[:3]:
-            print("#   skb %s: %s" % (p.skb, " -> ".join(p.names())))
-    for svg in svgs:
-        try:
-            root = ET.parse(svg).getroot()
-        except (ET.ParseError, OSError) as err:
-            result(False, "%s is well-formed XML (%s)" % (svg, err))
-            continue
-        result(root.tag.endswith("svg"), "%s is well-formed XML, an <svg>" % svg)
-        text = " ".join(t for t in root.itertext())
-        missing = [s for s in CORE if s not in text]
-        result(not missing, "%s names every core stage%s" % (
-            svg, " (missing: %s)" % ", ".join(missing) if missing else ""))
-    return 1 if failed else 0
+        result.paths(packets)
+    result.svgs(svgs, CORE, "core")
+    return result.status()
+
+
+# ---- the command line ----
+
+def arguments(doc, pick, title):
+    """The command line of a renderer whose docstring is DOC, PICK the
+    option that picks the packet to show, TITLE the stage graph's."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("trace")
+    ap.add_argument("--out", help="directory for swimlane.svg, stages.dot, stages.svg")
+    ap.add_argument(pick, type=int, help="which packet to show (0 = the first)")
+    ap.add_argument("--dot", help="write only the stage graph, as DOT, here")
+    ap.add_argument("--title", default=title)
+    ap.add_argument("--check", nargs="*", metavar="SVG",
+                    help="check the trace (and these SVGs) instead of rendering")
+    return ap.parse_args()
+
+
+def write_dot(a, script, dot_text):
+    """--dot: the stage graph, with the command line that made it."""
+    with open(a.dot, "w") as f:
+        f.write(dot_text("%s %s --dot %s" % (script, a.trace, a.dot)))
+
+
+def write_pictures(outdir, swimlane_svg, dot_text, what):
+    """--out: swimlane.svg, stages.dot and stages.svg (by graphviz's dot)
+    in OUTDIR; WHAT the stage graph counts (packets, datagrams)."""
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "swimlane.svg"), "w") as f:
+        f.write(swimlane_svg)
+    dot = os.path.join(outdir, "stages.dot")
+    with open(dot, "w") as f:
+        f.write(dot_text)
+    subprocess.run(["dot", "-Tsvg", dot, "-o", os.path.join(outdir, "stages.svg")],
+                   check=True)
+    print("\nWritten: %s/ swimlane.svg (that packet), stages.svg (all %s; "
+          "source stages.dot), trace.txt (raw)" % (outdir.rstrip("/"), what))
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trace")
-    ap.add_argument("--out", help="directory for swimlane.svg, stages.dot, stages.svg")
-    ap.add_argument("--packet", type=int, help="which packet to show (0 = the first)")
-    ap.add_argument("--dot", help="write only the stage graph, as DOT, here")
-    ap.add_argument("--title", default="wgtour reception: the stages of a packet")
-    ap.add_argument("--check", nargs="*", metavar="SVG",
-                    help="check the trace (and these SVGs) instead of rendering")
-    a = ap.parse_args()
+    a = arguments(__doc__, "--packet", "wgtour reception: the stages of a packet")
 
     events, reasons, notes = parse(a.trace)
     packets = packets_of(events)
     if a.check is not None:
         return check(packets, a.check)
     if a.dot:
-        gen = "traces/render.py %s --dot %s" % (a.trace, a.dot)
-        with open(a.dot, "w") as f:
-            f.write(stage_dot(packets, a.title, gen))
+        write_dot(a, "traces/render.py", lambda gen: stage_dot(packets, a.title, gen))
         return 0
     if not packets:
         print("render.py: no packet in %s" % a.trace, file=sys.stderr)
@@ -458,29 +582,15 @@ def main():
     show_packet(p, reasons, out)
     out.append("")
     table(packets, events, reasons, out)
-    lost = sum(int(n.split()[1]) for n in notes if re.match(r"Lost \d+ events", n))
-    if lost:
-        out.append("")
-        out.append("bpftrace lost %d events (its buffer overflowed): some packets miss "
-                   "stages, and the counts above are low." % lost)
-    for n in notes:
-        if not re.match(r"Lost \d+ events|Attaching \d+ probes", n):
-            out.append("note from the trace: " + n)
+    trace_notes(notes, "packets", out)
     print("\n".join(out))
 
     if a.out:
-        os.makedirs(a.out, exist_ok=True)
         cpus = sorted({e.cpu for e in events} | {e.cpu for e in p.events})
-        with open(os.path.join(a.out, "swimlane.svg"), "w") as f:
-            f.write(swimlane(p, cpus, "One received packet (%s), stage by stage, a lane per CPU"
-                             % p.inner()))
-        dot = os.path.join(a.out, "stages.dot")
-        with open(dot, "w") as f:
-            f.write(stage_dot(packets, "%s (%d packets)" % (a.title, len(packets))))
-        subprocess.run(["dot", "-Tsvg", dot, "-o", os.path.join(a.out, "stages.svg")],
-                       check=True)
-        print("\nWritten: %s/ swimlane.svg (that packet), stages.svg (all packets; "
-              "source stages.dot), trace.txt (raw)" % a.out.rstrip("/"))
+        write_pictures(a.out, swimlane(p, cpus, "One received packet (%s), stage by stage, "
+                                       "a lane per CPU" % p.inner()),
+                       stage_dot(packets, "%s (%d packets)" % (a.title, len(packets))),
+                       "packets")
     return 0
 
 

@@ -9,6 +9,8 @@ usage: traces/render_tx.py TRACE [--out DIR] [--xmit N]
 TRACE is what traces/tx.bt printed, in traces/rx.bt's format (one event a
 line, "TS_NS CPU COMM CTX EVENT key=value ..."); it is read by
 traces/render.py's parser, and the per-stage numbers use its statistics.
+What is not about transmission (the tables' and pictures' layout, writing
+the files, the checker's verdicts, the command line) is render.py's too.
 
 A datagram's path: for a packet the stack handed over whole, its own events
 from tx_xmit on; for a segment of a GSO packet, its parent's tx_xmit,
@@ -31,18 +33,13 @@ row per segment, time across), DIR/stages.dot and DIR/stages.svg (graphviz).
 at least one of them went through GSO_CORE below in order, and each SVG
 given is well-formed XML naming every stage of GSO_CORE.
 """
-import argparse
 import collections
 import html
-import math
 import os
-import re
-import subprocess
 import sys
-import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import render  # noqa: E402  traces/render.py: parse, stats, pct, addr
+import render  # noqa: E402  traces/render.py
 
 STAGES = [
     ("tx_xmit", "stack hands it over (ndo_start_xmit)"),
@@ -72,24 +69,13 @@ KERNEL = ("net_dev_queue", "consume_skb", "kfree_skb")
 HEAD = ("tx_xmit", "tx_route", "tx_gso_split")
 
 
-class Datagram:
+class Datagram(render.Packet):
     """One datagram's path: a whole packet, or one segment of a GSO packet."""
+    order = ORDER
 
     def __init__(self, skb, xmit, n=None):
-        self.skb, self.xmit, self.n = skb, xmit, n
-        self.events = []
-
-    def sort(self):
-        self.events.sort(key=lambda e: (e.ts, ORDER.get(e.name, 99)))
-
-    def names(self):
-        return [e.name for e in self.events]
-
-    def first(self, name):
-        for e in self.events:
-            if e.name == name:
-                return e
-        return None
+        super().__init__(skb)
+        self.xmit, self.n = xmit, n
 
 
 class Xmit:
@@ -178,11 +164,6 @@ def group(events):
     return xmits, grams
 
 
-def in_order(d, stages):
-    it = iter(d.names())
-    return all(s in it for s in stages)
-
-
 def enc_cpus(x):
     """Per CPU, the segments it encrypted."""
     c = collections.Counter()
@@ -199,7 +180,7 @@ def pick(xmits, n=None):
     gso = [x for x in xmits if x.split() and x.segs]
 
     def score(x):
-        full = sum(1 for d in x.segs if in_order(d, GSO_CORE))
+        full = sum(1 for d in x.segs if render.in_order(d, GSO_CORE))
         return (full == len(x.segs), len(enc_cpus(x)) > 1, full)
     if gso:
         return max(gso, key=score)
@@ -216,17 +197,17 @@ def detail(e, reasons):
         return "segs=%s first=%s" % (f.get("segs"), f.get("first"))
     if e.name == "tx_gso_segment":
         return "n=%s skb=%s len=%s" % (f.get("n"), f.get("skb"), f.get("len"))
-    if e.name == "kfree_skb":
-        return "reason=%s at %s" % (reasons.get(f.get("reason"), f.get("reason")), f.get("at"))
     keep = ("peer", "len", "queued", "index", "counter", "encrypt_cpu", "ok", "dev",
             "to", "err", "reason")
-    return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
+    return render.other_detail(e, reasons, keep)
+
+
+# The event and stage columns' widths in the tables.
+WIDTHS = (18, 36)
 
 
 def line(e, t0, reasons, indent="  "):
-    return "%s%9.1f  %3d  %-7s  %-15s  %-18s  %-36s  %s" % (
-        indent, (e.ts - t0) / 1000, e.cpu, e.ctx, e.comm[:15], e.name,
-        WORDS.get(e.name, ""), detail(e, reasons))
+    return render.event_line(e, t0, WORDS, detail(e, reasons), WIDTHS, indent)
 
 
 def show_xmit(x, reasons, out):
@@ -239,8 +220,7 @@ def show_xmit(x, reasons, out):
     else:
         out.append("One packet's journey: skb %s, %s bytes of %s (not GSO)"
                    % (x.skb, x.event.f.get("len"), x.inner()))
-    out.append("  %9s  %3s  %-7s  %-15s  %-18s  %-36s  %s" %
-               ("+us", "CPU", "context", "task", "event", "stage", "details"))
+    out.append(render.event_header(WIDTHS))
     head = set(id(e) for e in x.head)
     for e in sorted(x.head + x.tail, key=lambda e: e.ts):
         out.append(line(e, t0, reasons))
@@ -270,7 +250,7 @@ def table(xmits, grams, events, reasons, out):
     delta, _, where = render.stats(grams)
     gso = [x for x in xmits if x.split()]
     segs = [d for x in gso for d in x.segs]
-    full = [d for d in grams if in_order(d, CORE)]
+    full = [d for d in grams if render.in_order(d, CORE)]
     out.append("All packets: %d handed to wgtour (%d GSO, cut into %d segments, %s per "
                "packet at most); %d datagrams, %d went through every core stage in order."
                % (len(xmits), len(gso), len(segs),
@@ -288,34 +268,12 @@ def table(xmits, grams, events, reasons, out):
                "device's, shared: %d of %d" % (other, len(kicked)))
     out.append("  datagrams were encrypted by another CPU's worker than the one woken for them.")
     out.append("")
-    out.append("  %-18s  %-36s  %6s  %10s  %10s  %s" %
-               ("event", "stage", "count", "median us", "p99 us", "where it ran (most often)"))
-    for name, words in STAGES:
-        if name not in delta:
-            continue
-        d = delta[name]
-        top = where[name].most_common(1)[0]
-        share = 100 * top[1] / sum(where[name].values())
-        med = "%10.1f" % render.pct(d, 50) if d else "%10s" % "first"
-        p99 = "%10.1f" % render.pct(d, 99) if d else "%10s" % "-"
-        out.append("  %-18s  %-36s  %6d  %s  %s  %s (%d%%)" % (
-            name, words, sum(where[name].values()), med, p99, top[0], share))
+    render.stage_table(STAGES, delta, where, out, WIDTHS)
     out.append("  (per datagram; a segment counts its parent's tx_xmit, tx_route and "
                "tx_gso_split; median and p99: microseconds since its previous stage)")
-    drops = collections.Counter()
-    for e in events:
-        if e.name == "tx_drop":
-            drops["wgtour: " + e.f.get("reason", "?")] += 1
-        elif e.name == "kfree_skb":
-            drops["kernel kfree_skb: %s (in %s)" % (
-                reasons.get(e.f.get("reason"), e.f.get("reason")), e.f.get("at"))] += 1
-    out.append("")
-    if drops:
-        out.append("Drops by reason (tx_drop, every wgtour device; kfree_skb of our skbs):")
-        for why, n in drops.most_common():
-            out.append("  %6d  %s" % (n, why))
-    else:
-        out.append("Drops by reason: none")
+    render.drop_lines(render.count_drops(events, reasons, "tx_drop"),
+                      "Drops by reason (tx_drop, every wgtour device; kfree_skb of our skbs):",
+                      out)
 
 
 # ---- the swimlane: one GSO packet, a lane per CPU, a row per segment ----
@@ -354,15 +312,10 @@ def swimlane(x, cpus, title):
     def py(e, r):
         return lane[e.cpu] + 16 + row_h * r
 
-    s = ['<?xml version="1.0" encoding="UTF-8"?>',
-         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-         'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="11">'
-         % (width, height, width, height),
-         '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>' % html.escape(title),
-         '<text x="10" y="42" fill="#555">time runs left to right (linear, %.0f \u00b5s in all); '
-         'a lane per CPU, in it a row per segment; a line joins one datagram\'s stages '
-         '(it changes lane where another CPU takes over)</text>' % (span / 1000)]
+    s = render.svg_start(width, height, 11, title)
+    s.append('<text x="10" y="42" fill="#555">time runs left to right (linear, %.0f \u00b5s in '
+             'all); a lane per CPU, in it a row per segment; a line joins one datagram\'s '
+             'stages (it changes lane where another CPU takes over)</text>' % (span / 1000))
     for i, c in enumerate(cpus):
         s.append('<rect x="0" y="%d" width="%d" height="%d" fill="%s"/>'
                  % (lane[c], width, lane_h, "#f2f2f2" if i % 2 else "#fbfbfb"))
@@ -402,92 +355,36 @@ def swimlane(x, cpus, title):
 
 
 def stage_dot(grams, title, generated_by=None):
-    """Every stage seen a node, every step from one stage to the next an
-    edge, with its count and median time; rare steps (< 2 %) left out."""
-    _, edges, _ = render.stats(grams)
-    seen = {n for d in grams for n in d.names()}
-    least = max(2, math.ceil(0.02 * len(grams)))
-    rare = sum(len(d) for d in edges.values() if len(d) < least)
-    edges = {k: d for k, d in edges.items() if len(d) >= least}
-    if rare:
-        title += "\\n(%d steps seen fewer than %d times left out)" % (rare, least)
-    lines = []
-    if generated_by:
-        lines.append("// generated by: %s -- do not edit, regenerate" % generated_by)
-    lines += ["digraph tx_stages {",
-              '  rankdir=TB; nodesep=0.3; ranksep=0.35;',
-              '  label="%s"; labelloc=t; fontname="Helvetica"; fontsize=14;' % title,
-              '  node [shape=box, style="rounded,filled", fillcolor=white, '
-              'fontname="Helvetica", fontsize=11];',
-              '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.6];']
+    """The stage graph of the datagrams (render.stage_graph)."""
     fill = {"tx_gso_split": "#e6f0d8", "tx_gso_segment": "#e6f0d8",
             "tx_encrypt": "#dbe7f5", "tx_encrypt_enqueue": "#dbe7f5",
             "tx_drop": "#f6d5d5", "kfree_skb": "#f6d5d5"}
-    for name, words in STAGES:
-        if name in seen:
-            lines.append('  %s [label="%s\\n%s", fillcolor="%s"%s];' % (
-                name, name, words.replace('"', "'"), fill.get(name, "white"),
-                ', style="rounded,filled,dashed"' if name in KERNEL else ""))
-    for (a, b), d in sorted(edges.items(), key=lambda kv: (ORDER.get(kv[0][0], 99),
-                                                           ORDER.get(kv[0][1], 99))):
-        back = ORDER.get(b, 99) < ORDER.get(a, 99)
-        lines.append('  %s -> %s [label="%d\\nmedian %.1f \u00b5s"%s%s];' % (
-            a, b, len(d), render.pct(d, 50), ", penwidth=%.1f" % (1 + 2 * math.log10(len(d)))
-            if len(d) > 1 else "", ", style=dashed" if back else ""))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    return render.stage_graph(grams, title, generated_by, "tx_stages", STAGES, fill, KERNEL)
 
 
 def check(xmits, grams, svgs):
-    failed = 0
-
-    def result(ok, what):
-        nonlocal failed
-        failed += not ok
-        print("%s - %s" % ("ok" if ok else "not ok", what))
-
+    result = render.Verdicts()
     gso = [x for x in xmits if x.split() and len(x.segs) >= 2]
     result(bool(gso), "a GSO packet was cut into 2 segments or more (%d such, at most %d)"
            % (len(gso), max((len(x.segs) for x in gso), default=0)))
-    full = [d for x in gso for d in x.segs if in_order(d, GSO_CORE)]
+    full = [d for x in gso for d in x.segs if render.in_order(d, GSO_CORE)]
     result(bool(full), "a segment went through %s in order (%d of %d segments)"
            % (" -> ".join(GSO_CORE), len(full), sum(len(x.segs) for x in gso)))
     if not full:
-        for d in [d for x in gso for d in x.segs][:3] or grams[:3]:
-            print("#   skb %s: %s" % (d.skb, " -> ".join(d.names())))
-    for svg in svgs:
-        try:
-            root = ET.parse(svg).getroot()
-        except (ET.ParseError, OSError) as err:
-            result(False, "%s is well-formed XML (%s)" % (svg, err))
-            continue
-        result(root.tag.endswith("svg"), "%s is well-formed XML, an <svg>" % svg)
-        text = " ".join(t for t in root.itertext())
-        missing = [s for s in GSO_CORE if s not in text]
-        result(not missing, "%s names every GSO stage%s" % (
-            svg, " (missing: %s)" % ", ".join(missing) if missing else ""))
-    return 1 if failed else 0
+        result.paths([d for x in gso for d in x.segs] or grams)
+    result.svgs(svgs, GSO_CORE, "GSO")
+    return result.status()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trace")
-    ap.add_argument("--out", help="directory for swimlane.svg, stages.dot, stages.svg")
-    ap.add_argument("--xmit", type=int, help="which packet to show (0 = the first)")
-    ap.add_argument("--dot", help="write only the stage graph, as DOT, here")
-    ap.add_argument("--title", default="wgtour transmission: the stages of a datagram")
-    ap.add_argument("--check", nargs="*", metavar="SVG",
-                    help="check the trace (and these SVGs) instead of rendering")
-    a = ap.parse_args()
+    a = render.arguments(__doc__, "--xmit", "wgtour transmission: the stages of a datagram")
 
     events, reasons, notes = render.parse(a.trace)
     xmits, grams = group(events)
     if a.check is not None:
         return check(xmits, grams, a.check)
     if a.dot:
-        gen = "traces/render_tx.py %s --dot %s" % (a.trace, a.dot)
-        with open(a.dot, "w") as f:
-            f.write(stage_dot(grams, a.title, gen))
+        render.write_dot(a, "traces/render_tx.py", lambda gen: stage_dot(grams, a.title, gen))
         return 0
     x = pick(xmits, a.xmit)
     if x is None:
@@ -498,33 +395,19 @@ def main():
     show_xmit(x, reasons, out)
     out.append("")
     table(xmits, grams, events, reasons, out)
-    lost = sum(int(n.split()[1]) for n in notes if re.match(r"Lost \d+ events", n))
-    if lost:
-        out.append("")
-        out.append("bpftrace lost %d events (its buffer overflowed): some datagrams miss "
-                   "stages, and the counts above are low." % lost)
-    for n in notes:
-        if not re.match(r"Lost \d+ events|Attaching \d+ probes", n):
-            out.append("note from the trace: " + n)
+    render.trace_notes(notes, "datagrams", out)
     print("\n".join(out))
 
     if a.out:
-        os.makedirs(a.out, exist_ok=True)
         mine = x.head + x.tail + [e for d in x.datagrams() for e in d.events]
         cpus = sorted({e.cpu for e in events} | {e.cpu for e in mine})
         what = ("One GSO packet (%s, %s bytes) cut into %d datagrams, encrypted on CPUs %s"
                 % (x.inner(), x.event.f.get("len"), len(x.segs),
                    ", ".join(str(c) for c in sorted(enc_cpus(x))))) if x.split() else \
             "One packet (%s), stage by stage" % x.inner()
-        with open(os.path.join(a.out, "swimlane.svg"), "w") as f:
-            f.write(swimlane(x, cpus, what))
-        dot = os.path.join(a.out, "stages.dot")
-        with open(dot, "w") as f:
-            f.write(stage_dot(grams, "%s (%d datagrams)" % (a.title, len(grams))))
-        subprocess.run(["dot", "-Tsvg", dot, "-o", os.path.join(a.out, "stages.svg")],
-                       check=True)
-        print("\nWritten: %s/ swimlane.svg (that packet), stages.svg (all datagrams; "
-              "source stages.dot), trace.txt (raw)" % a.out.rstrip("/"))
+        render.write_pictures(a.out, swimlane(x, cpus, what),
+                              stage_dot(grams, "%s (%d datagrams)" % (a.title, len(grams))),
+                              "datagrams")
     return 0
 
 
