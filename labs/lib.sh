@@ -63,20 +63,13 @@ iperf3_b()
 		sed -n 's/^/    /; /sender$/p; /receiver$/p'
 }
 
-# The kernel's drop reasons, by number, from the kfree_skb event's format:
-# the renderers print them by name.
-drop_reasons()
-{
-	grep -o '{ [0-9]*, "[A-Z_0-9]*" }' /sys/kernel/tracing/events/skb/kfree_skb/format |
-		sed 's/{ \([0-9]*\), "\(.*\)" }/# drop_reason \1 \2/'
-}
-
 # bpftrace compiles the script with LLVM, which is slow under QEMU's TCG:
 # it starts first and the topology is built while it compiles.
 trace_start()
 {
 	step "starting bpftrace ${lab_bt[*]} in the background (compiling takes a while under QEMU)"
-	drop_reasons > "$out/trace.txt"
+	# The drop reasons by number: the renderers print them by name.
+	"$WGTOUR_ROOT/traces/reasons.sh" > "$out/trace.txt"
 	# A large perf buffer (pages per CPU): the TCP stream comes in bursts
 	# faster than bpftrace's userspace, slowed down by TCG, prints them.
 	BPFTRACE_PERF_RB_PAGES=2048 bpftrace "${lab_bt[@]}" >> "$out/trace.txt" \

@@ -335,7 +335,7 @@ bool wgt_noise_create_initiation(struct wgt_device *wg, struct wgt_handshake *hs
  */
 struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 					      const struct wgt_msg_initiation *msg,
-					      const char **why)
+					      enum wgt_drop_reason *why)
 {
 	u8 chaining_key[WGT_HASH_LEN], hash[WGT_HASH_LEN], key[WGT_SYMMETRIC_KEY_LEN];
 	u8 s[WGT_KEY_LEN], t[WGT_TIMESTAMP_LEN], e[WGT_KEY_LEN];
@@ -345,7 +345,7 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 	u64 now;
 
 	down_read(&wg->identity.lock);
-	*why = "no private key";
+	*why = WGT_DROP_NO_PRIVATE_KEY;
 	if (!wg->identity.has_identity)
 		goto out;
 	wgt_handshake_start(chaining_key, hash, wg->identity.public_key);
@@ -354,25 +354,25 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 	memcpy(e, msg->unencrypted_ephemeral, WGT_KEY_LEN);
 	wgt_mix_ephemeral(chaining_key, hash, e);
 	/* es */
-	*why = "bad ephemeral key";
+	*why = WGT_DROP_BAD_EPHEMERAL;
 	if (!wgt_mix_dh(chaining_key, key, wg->identity.private_key, e))
 		goto out;
 	/* s: who is this? */
-	*why = "static key does not decrypt";
+	*why = WGT_DROP_STATIC_UNDECRYPTABLE;
 	if (!wgt_unseal(s, msg->encrypted_static, sizeof(msg->encrypted_static),
 			key, hash))
 		goto out;
-	*why = "unknown peer";
+	*why = WGT_DROP_UNKNOWN_PEER;
 	peer = wgt_pubkey_table_lookup(&wg->pubkey_table, s);
 	if (!peer)
 		goto out;
 	hs = &peer->handshake;
 	/* ss */
-	*why = "bad static key";
+	*why = WGT_DROP_BAD_STATIC;
 	if (!wgt_mix_dh(chaining_key, key, wg->identity.private_key, s))
 		goto fail;
 	/* payload: the timestamp */
-	*why = "timestamp does not decrypt";
+	*why = WGT_DROP_TIMESTAMP_UNDECRYPTABLE;
 	if (!wgt_unseal(t, msg->encrypted_timestamp,
 			sizeof(msg->encrypted_timestamp), key, hash))
 		goto fail;
@@ -385,7 +385,7 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 		now - hs->last_initiation_ns < NSEC_PER_SEC / WGT_INITIATIONS_PER_SECOND;
 	if (replay || flood) {
 		up_write(&hs->lock);
-		*why = replay ? "replayed timestamp" : "initiations too frequent";
+		*why = replay ? WGT_DROP_REPLAYED_TIMESTAMP : WGT_DROP_TOO_FREQUENT;
 		goto fail;
 	}
 	memcpy(hs->remote_ephemeral, e, WGT_KEY_LEN);
@@ -396,7 +396,7 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 	hs->last_initiation_ns = now;
 	hs->state = WGT_HS_CONSUMED_INITIATION;
 	up_write(&hs->lock);
-	*why = NULL;
+	*why = WGT_DROP_NONE;
 	goto out;
 
 fail:
@@ -496,7 +496,7 @@ bool wgt_noise_create_response(struct wgt_device *wg, struct wgt_handshake *hs,
  */
 struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 					    const struct wgt_msg_response *msg,
-					    const char **why)
+					    enum wgt_drop_reason *why)
 {
 	u8 chaining_key[WGT_HASH_LEN], hash[WGT_HASH_LEN], key[WGT_SYMMETRIC_KEY_LEN];
 	u8 ephemeral_private[WGT_KEY_LEN], psk[WGT_SYMMETRIC_KEY_LEN];
@@ -506,7 +506,7 @@ struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 	struct wgt_handshake *hs;
 	bool ok = false;
 
-	*why = "unknown receiver index";
+	*why = WGT_DROP_UNKNOWN_INDEX;
 	entry = wgt_index_table_lookup(&wg->index_table, msg->receiver_index,
 				       WGT_INDEX_HANDSHAKE, &peer);
 	if (!entry)
@@ -515,7 +515,7 @@ struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 
 	down_read(&wg->identity.lock);
 	down_read(&hs->lock);
-	*why = "no initiation outstanding";
+	*why = WGT_DROP_NO_INITIATION;
 	if (hs->state != WGT_HS_CREATED_INITIATION) {
 		up_read(&hs->lock);
 		goto out;
@@ -529,7 +529,7 @@ struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 	/* e */
 	wgt_mix_ephemeral(chaining_key, hash, e);
 	/* ee */
-	*why = "bad ephemeral key";
+	*why = WGT_DROP_BAD_EPHEMERAL;
 	if (!wgt_mix_dh(chaining_key, NULL, ephemeral_private, e))
 		goto out;
 	/* se */
@@ -538,14 +538,14 @@ struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 	/* psk */
 	wgt_mix_psk(chaining_key, hash, key, psk);
 	/* payload: empty, authenticated */
-	*why = "response does not decrypt";
+	*why = WGT_DROP_RESPONSE_UNDECRYPTABLE;
 	if (!wgt_unseal(NULL, msg->encrypted_nothing,
 			sizeof(msg->encrypted_nothing), key, hash))
 		goto out;
 
 	down_write(&hs->lock);
 	/* Another response, or a new initiation, may have raced us here. */
-	*why = "handshake changed meanwhile";
+	*why = WGT_DROP_HANDSHAKE_CHANGED;
 	if (hs->state == WGT_HS_CREATED_INITIATION &&
 	    hs->entry.index == msg->receiver_index) {
 		memcpy(hs->remote_ephemeral, e, WGT_KEY_LEN);
@@ -554,7 +554,7 @@ struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 		hs->remote_index = msg->sender_index;
 		hs->state = WGT_HS_CONSUMED_RESPONSE;
 		ok = true;
-		*why = NULL;
+		*why = WGT_DROP_NONE;
 	}
 	up_write(&hs->lock);
 out:
@@ -588,7 +588,9 @@ static void wgt_keypair_release(struct kref *refcount)
 	struct wgt_peer *peer = keypair->entry.peer;
 
 	trace_keypair_destroy(peer->wg->dev, peer->public_key,
-			      le32_to_cpu(keypair->entry.index));
+			      le32_to_cpu(keypair->entry.index),
+			      le32_to_cpu(keypair->remote_index),
+			      keypair->i_am_initiator);
 	wgt_index_table_remove(&peer->wg->index_table, &keypair->entry);
 	call_rcu(&keypair->rcu, wgt_keypair_free_rcu);
 }

@@ -10,6 +10,7 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 
+#include "drop_reason.h"
 #include "messages.h"
 #include "peerlookup.h"
 
@@ -145,7 +146,7 @@ bool wgt_noise_build_initiation(struct wgt_device *wg, struct wgt_handshake *hs,
 				const u8 timestamp[WGT_TIMESTAMP_LEN]);
 struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 					      const struct wgt_msg_initiation *msg,
-					      const char **why);
+					      enum wgt_drop_reason *why);
 bool wgt_noise_create_response(struct wgt_device *wg, struct wgt_handshake *hs,
 			       struct wgt_msg_response *msg);
 bool wgt_noise_build_response(struct wgt_device *wg, struct wgt_handshake *hs,
@@ -153,7 +154,7 @@ bool wgt_noise_build_response(struct wgt_device *wg, struct wgt_handshake *hs,
 			      const u8 ephemeral[WGT_KEY_LEN]);
 struct wgt_peer *wgt_noise_consume_response(struct wgt_device *wg,
 					    const struct wgt_msg_response *msg,
-					    const char **why);
+					    enum wgt_drop_reason *why);
 struct wgt_keypair *wgt_noise_begin_session(struct wgt_handshake *hs,
 					    struct wgt_keypairs *keypairs);
 

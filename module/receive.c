@@ -34,7 +34,7 @@
 #define WGT_MAX_QUEUED_RX	1024
 
 static void wgt_rx_drop(struct wgt_device *wg, struct sk_buff *skb,
-			const char *reason)
+			enum wgt_drop_reason reason)
 {
 	trace_rx_drop(wg->dev, skb, reason);
 	DEV_STATS_INC(wg->dev, rx_dropped);
@@ -127,7 +127,8 @@ static void wgt_receive_cookie_reply(struct wgt_device *wg, struct sk_buff *skb)
 	entry = wgt_index_table_lookup(&wg->index_table, reply->receiver_index,
 				       WGT_INDEX_HANDSHAKE | WGT_INDEX_KEYPAIR, &peer);
 	if (!entry) {
-		trace_handshake_reject(wg->dev, WGT_MSG_COOKIE_REPLY, "unknown receiver index");
+		trace_handshake_reject(wg->dev, WGT_MSG_COOKIE_REPLY,
+				       WGT_DROP_UNKNOWN_INDEX);
 		return;
 	}
 	ok = wgt_cookie_consume_reply(&peer->cookie, reply);
@@ -142,7 +143,7 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 	struct wgt_peer *peer = NULL;
 	enum wgt_mac_verdict verdict;
 	struct wgt_endpoint from;
-	const char *why = NULL;
+	enum wgt_drop_reason why = WGT_DROP_NONE;
 	bool under_load;
 
 	if (type == WGT_MSG_COOKIE_REPLY) {
@@ -152,7 +153,7 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 	under_load = wgt_under_load(wg);
 	verdict = wgt_cookie_check_macs(&wg->cookie_checker, skb, under_load);
 	if (verdict == WGT_MAC1_BAD) {
-		trace_handshake_reject(wg->dev, type, "bad mac1");
+		trace_handshake_reject(wg->dev, type, WGT_DROP_BAD_MAC1);
 		return;
 	}
 	if (under_load && verdict != WGT_MAC2_OK) {
@@ -163,7 +164,7 @@ static void wgt_receive_handshake(struct wgt_device *wg, struct sk_buff *skb)
 	}
 	/* Responses cost as much to check as initiations: both are limited. */
 	if (under_load && !wgt_ratelimiter_allow(&wg->ratelimiter, skb)) {
-		trace_handshake_reject(wg->dev, type, "ratelimited");
+		trace_handshake_reject(wg->dev, type, WGT_DROP_RATELIMITED);
 		return;
 	}
 
@@ -281,7 +282,7 @@ void wgt_decrypt_worker(struct work_struct *work)
  * The decrypted packet must be a whole IPv4 or IPv6 packet whose source
  * this peer may use (cryptokey routing, inbound). Trims the padding.
  */
-static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
+static enum wgt_drop_reason wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
 {
 	struct wgt_peer *owner;
 	unsigned int len;
@@ -291,9 +292,9 @@ static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
 		len = ntohs(ip_hdr(skb)->tot_len);
 		skb->protocol = htons(ETH_P_IP);
 		if (len < sizeof(struct iphdr) || len > skb->len)
-			return "bad inner ipv4 length";
+			return WGT_DROP_BAD_INNER_V4_LEN;
 		if (pskb_trim(skb, len))
-			return "trim failed";
+			return WGT_DROP_TRIM_FAILED;
 		owner = wgt_allowedips_lookup(&peer->wg->allowedips, AF_INET,
 					      &ip_hdr(skb)->saddr);
 	} else if (skb->len >= sizeof(struct ipv6hdr) &&
@@ -302,16 +303,16 @@ static const char *wgt_check_inner(struct wgt_peer *peer, struct sk_buff *skb)
 		len = ntohs(ipv6_hdr(skb)->payload_len) + sizeof(struct ipv6hdr);
 		skb->protocol = htons(ETH_P_IPV6);
 		if (len > skb->len)
-			return "bad inner ipv6 length";
+			return WGT_DROP_BAD_INNER_V6_LEN;
 		if (pskb_trim(skb, len))
-			return "trim failed";
+			return WGT_DROP_TRIM_FAILED;
 		owner = wgt_allowedips_lookup(&peer->wg->allowedips, AF_INET6,
 					      &ipv6_hdr(skb)->saddr);
 	} else {
-		return "not an ip packet";
+		return WGT_DROP_NOT_IP;
 	}
 	wgt_peer_put(owner);
-	return owner == peer ? NULL : "source not allowed for peer";
+	return owner == peer ? WGT_DROP_NONE : WGT_DROP_SOURCE_NOT_ALLOWED;
 }
 
 /*
@@ -369,19 +370,19 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	struct wgt_trace_addrs inner;
 	struct wgt_endpoint from;
 	unsigned int len;
-	const char *why;
+	enum wgt_drop_reason why;
 	u8 outer_ds;
 	bool fresh;
 	int ret;
 
 	if (cb->state != WGT_CRYPT_DONE) {
-		wgt_rx_drop(wg, skb, "decryption failed");
+		wgt_rx_drop(wg, skb, WGT_DROP_DECRYPT_FAILED);
 		return;
 	}
 	fresh = wgt_replay_check(&keypair->replay, cb->counter);
 	trace_rx_replay_check(skb, cb->counter, fresh);
 	if (!fresh) {
-		wgt_rx_drop(wg, skb, "replayed counter");
+		wgt_rx_drop(wg, skb, WGT_DROP_REPLAYED_COUNTER);
 		return;
 	}
 
@@ -407,9 +408,9 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	}
 	wgt_timers_data_received(peer);
 	why = wgt_check_inner(peer, skb);
-	if (!why && wgt_ecn_decapsulate(skb, outer_ds))
-		why = "congestion mark on a non-ecn packet";
-	if (why) {
+	if (why == WGT_DROP_NONE && wgt_ecn_decapsulate(skb, outer_ds))
+		why = WGT_DROP_CE_ON_NOT_ECT;
+	if (why != WGT_DROP_NONE) {
 		wgt_rx_drop(wg, skb, why);
 		return;
 	}
@@ -479,12 +480,12 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 			  NULL;
 	rcu_read_unlock_bh();
 	if (!entry) {
-		wgt_rx_drop(wg, skb, "unknown receiver index");
+		wgt_rx_drop(wg, skb, WGT_DROP_UNKNOWN_INDEX);
 		return;
 	}
 	if (!keypair) {
 		wgt_peer_put(peer);
-		wgt_rx_drop(wg, skb, "keypair gone");
+		wgt_rx_drop(wg, skb, WGT_DROP_KEYPAIR_GONE);
 		return;
 	}
 	cb = wgt_crypt_cb(skb);
@@ -494,7 +495,7 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 
 	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
 		wgt_crypt_put(keypair);
-		wgt_rx_drop(wg, skb, "peer queue full");
+		wgt_rx_drop(wg, skb, WGT_DROP_PEER_QUEUE_FULL);
 		return;
 	}
 	/* Once in the ring the skb is a worker's: read nothing of it after. */
@@ -504,7 +505,8 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 				wgt_receive_wake_napi);
 	if (ret) {
 		wgt_crypt_put(keypair);
-		wgt_rx_drop(wg, skb, ret == -ENOSPC ? "decrypt queue full" : "peer removed");
+		wgt_rx_drop(wg, skb, ret == -ENOSPC ? WGT_DROP_DECRYPT_QUEUE_FULL :
+						     WGT_DROP_PEER_REMOVED);
 		return;
 	}
 	cpu = wgt_crypt_wake_worker(wg, wg->decrypt_workers, &wg->decrypt_cpu);
@@ -536,11 +538,11 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 		 * from a random generator that is not seeded yet (early boot).
 		 */
 		if (unlikely(!rng_is_initialized())) {
-			wgt_rx_drop(wg, skb, "random generator not ready");
+			wgt_rx_drop(wg, skb, WGT_DROP_RNG_NOT_READY);
 			return;
 		}
 		if (skb_queue_len(&wg->handshake_queue) >= WGT_MAX_QUEUED_HANDSHAKES) {
-			wgt_rx_drop(wg, skb, "handshake queue full");
+			wgt_rx_drop(wg, skb, WGT_DROP_HANDSHAKE_QUEUE_FULL);
 			return;
 		}
 		skb_queue_tail(&wg->handshake_queue, skb);
@@ -551,6 +553,6 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 		wgt_receive_data(wg, skb);
 		return;
 	default:
-		wgt_rx_drop(wg, skb, "malformed message");
+		wgt_rx_drop(wg, skb, WGT_DROP_MALFORMED);
 	}
 }

@@ -532,7 +532,7 @@ static bool wgt_st_handshake(struct wgt_st_side *a, struct wgt_st_side *b,
 	struct wgt_keypair *ka, *kb;
 	struct wgt_msg_response copy;
 	struct wgt_peer *peer;
-	const char *why;
+	enum wgt_drop_reason why;
 	__le32 real_index;
 	bool ok;
 
@@ -552,7 +552,7 @@ static bool wgt_st_handshake(struct wgt_st_side *a, struct wgt_st_side *b,
 	b->peer->handshake.last_initiation_ns = 0;
 	peer = wgt_noise_consume_initiation(b->wg, init, &why);
 	if (peer != b->peer) {
-		pr_info("# consume_initiation: %s\n", why);
+		pr_info("# consume_initiation: %s\n", wgt_drop_reason_name(why));
 		wgt_peer_put(peer);
 		return false;
 	}
@@ -574,7 +574,7 @@ static bool wgt_st_handshake(struct wgt_st_side *a, struct wgt_st_side *b,
 	copy.receiver_index = real_index;
 	peer = wgt_noise_consume_response(a->wg, &copy, &why);
 	if (peer != a->peer) {
-		pr_info("# consume_response: %s\n", why);
+		pr_info("# consume_response: %s\n", wgt_drop_reason_name(why));
 		wgt_peer_put(peer);
 		return false;
 	}

@@ -222,7 +222,7 @@ void wgt_send_ordered(struct work_struct *work)
 		cb = wgt_crypt_cb(skb);
 		keypair = cb->keypair;
 		if (cb->state != WGT_CRYPT_DONE) {
-			trace_tx_drop(peer->wg->dev, skb, "encryption failed");
+			trace_tx_drop(peer->wg->dev, skb, WGT_DROP_ENCRYPT_FAILED);
 			DEV_STATS_INC(peer->wg->dev, tx_errors);
 			kfree_skb(skb);
 		} else {
@@ -309,7 +309,8 @@ static bool wgt_queue_for_encryption(struct wgt_peer *peer,
 				wgt_send_ordered_kick);
 	if (ret) {
 		wgt_crypt_put(keypair);
-		trace_tx_drop(wg->dev, skb, ret == -ENOSPC ? "encrypt queue full" : "peer removed");
+		trace_tx_drop(wg->dev, skb, ret == -ENOSPC ? WGT_DROP_ENCRYPT_QUEUE_FULL :
+							     WGT_DROP_PEER_REMOVED);
 		DEV_STATS_INC(wg->dev, tx_dropped);
 		kfree_skb(skb);
 		return true;
@@ -403,7 +404,7 @@ static void wgt_stage(struct wgt_peer *peer, struct sk_buff *skb)
 		old = skb_dequeue(&peer->staged_queue);
 		if (!old)
 			break;
-		trace_tx_drop(peer->wg->dev, old, "staged queue full");
+		trace_tx_drop(peer->wg->dev, old, WGT_DROP_STAGED_QUEUE_FULL);
 		DEV_STATS_INC(peer->wg->dev, tx_dropped);
 		kfree_skb(old);
 	}
@@ -462,7 +463,7 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 	struct wgt_trace_addrs inner;
 	struct wgt_peer *peer;
 	unsigned int mtu, n = 0;
-	const char *why;
+	enum wgt_drop_reason why;
 	bool split;
 
 	if (trace_tx_xmit_enabled()) {
@@ -470,18 +471,18 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 		trace_tx_xmit(skb, skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 0, &inner);
 	}
 	if (unlikely(!wgt_xmit_is_ip(skb))) {
-		why = "not an ip packet";
+		why = WGT_DROP_NOT_IP;
 		goto drop;
 	}
 	peer = wgt_xmit_route(wg, skb);
 	trace_tx_route(skb, peer ? peer->public_key : NULL);
 	if (unlikely(!peer)) {
-		why = "no peer for destination";
+		why = WGT_DROP_NO_PEER;
 		wgt_xmit_unreachable(skb);
 		goto drop;
 	}
 	if (unlikely(READ_ONCE(peer->endpoint.addr.sa_family) == AF_UNSPEC)) {
-		why = "peer has no endpoint";
+		why = WGT_DROP_NO_ENDPOINT;
 		goto drop_peer;
 	}
 	mtu = skb_dst(skb) ? dst_mtu(skb_dst(skb)) : wg->dev->mtu;
@@ -490,7 +491,7 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 		/* We encrypt per datagram, so the stack's big packet is cut here. */
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
-			why = "gso segmentation failed";
+			why = WGT_DROP_GSO_FAILED;
 			goto drop_peer;
 		}
 		trace_tx_gso_split(skb, segs, skb_shinfo(skb)->gso_segs);
@@ -510,7 +511,7 @@ void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb)
 		n++;
 		/* The checksum must be final before the payload is encrypted. */
 		if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb)) {
-			trace_tx_drop(wg->dev, skb, "checksum failed");
+			trace_tx_drop(wg->dev, skb, WGT_DROP_CHECKSUM_FAILED);
 			DEV_STATS_INC(wg->dev, tx_errors);
 			kfree_skb(skb);
 			continue;

@@ -12,6 +12,7 @@
 #ifndef _WGTOUR_TRACE_TYPES_H
 #define _WGTOUR_TRACE_TYPES_H
 #include <linux/types.h>
+#include "drop_reason.h"
 struct sk_buff;
 struct wgt_trace_addrs {
 	u8 family;		/* AF_INET or AF_INET6 of the inner packet, or 0 */
@@ -20,6 +21,7 @@ struct wgt_trace_addrs {
 };
 
 void wgt_trace_addrs_of(const struct sk_buff *skb, struct wgt_trace_addrs *addrs);
+void wgt_trace_addr_of(int family, const void *addr, u8 out[16]);
 #endif
 
 #if !defined(_WGTOUR_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
@@ -27,6 +29,41 @@ void wgt_trace_addrs_of(const struct sk_buff *skb, struct wgt_trace_addrs *addrs
 
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
+
+/*
+ * What many events store, written once (the way include/trace/events/
+ * tcp.h stores addresses): a device and a peer, named by the interface and
+ * the first four bytes of the public key ("dev=wg0 peer=1a2b3c4d...",
+ * enough to tell peers apart in a lab); the inner addresses of a plaintext
+ * packet (IPv4 as IPv4-mapped IPv6, so one field fits both). Outer
+ * endpoints are stored as the sockaddr that %pISpc prints.
+ */
+#define WGT_TP_STORE_DEV_PEER(dev, public_key)				\
+	do {								\
+		__assign_str(name, (dev)->name);			\
+		memcpy(__entry->key, (public_key), 4);			\
+	} while (0)
+#define WGT_TP_STORE_INNER(inner)					\
+	do {								\
+		const struct wgt_trace_addrs *__inner = (inner);	\
+		__entry->family = __inner->family;			\
+		memcpy(__entry->saddr, __inner->saddr, 16);		\
+		memcpy(__entry->daddr, __inner->daddr, 16);		\
+	} while (0)
+
+/*
+ * The drop reasons of drop_reason.h, exported: TRACE_DEFINE_ENUM puts
+ * their numbers into each event's format file, __print_symbolic their
+ * text into the trace.
+ */
+#define WGT_TP_REASON_ENUM(sym, text)	TRACE_DEFINE_ENUM(WGT_DROP_##sym);
+WGT_DROP_REASONS(WGT_TP_REASON_ENUM, WGT_TP_REASON_ENUM)
+#undef WGT_TP_REASON_ENUM
+#define WGT_TP_REASON_SYM(sym, text)	{ WGT_DROP_##sym, text },
+#define WGT_TP_REASON_SYM_LAST(sym, text) { WGT_DROP_##sym, text }
+#define wgt_tp_show_reason(reason)					\
+	__print_symbolic(reason,					\
+			 WGT_DROP_REASONS(WGT_TP_REASON_SYM, WGT_TP_REASON_SYM_LAST))
 
 /* Device events carry the name and ifindex: the pair "ip link" shows. */
 DECLARE_EVENT_CLASS(wgtour_device_class,
@@ -107,10 +144,7 @@ TRACE_EVENT(netlink_set,
 		  __entry->peers, __entry->err)
 );
 
-/*
- * A peer added or removed (chapter 2). The public key is shown as its first
- * four bytes in hex, enough to tell peers apart in a trace.
- */
+/* A peer added or removed (chapter 2). */
 DECLARE_EVENT_CLASS(wgtour_peer_class,
 	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 peers),
 	TP_ARGS(dev, public_key, peers),
@@ -120,12 +154,11 @@ DECLARE_EVENT_CLASS(wgtour_peer_class,
 		__field(u32, peers)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->peers = peers;
 	),
-	TP_printk("dev=%s peer=%*phN... peers_now=%u", __get_str(name),
-		  4, __entry->key, __entry->peers)
+	TP_printk("dev=%s peer=%*phN... peers_now=%u", __get_str(name), 4, __entry->key,
+		  __entry->peers)
 );
 
 DEFINE_EVENT(wgtour_peer_class, peer_create,
@@ -147,13 +180,12 @@ DECLARE_EVENT_CLASS(wgtour_napi_class,
 		__field(unsigned int, napi_id)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->napiaddr = napi;
 		__entry->napi_id = napi->napi_id;
 	),
-	TP_printk("dev=%s peer=%*phN... napi=%p napi_id=%u", __get_str(name),
-		  4, __entry->key, __entry->napiaddr, __entry->napi_id)
+	TP_printk("dev=%s peer=%*phN... napi=%p napi_id=%u", __get_str(name), 4,
+		  __entry->key, __entry->napiaddr, __entry->napi_id)
 );
 
 DEFINE_EVENT(wgtour_napi_class, peer_napi_add,
@@ -165,7 +197,10 @@ DEFINE_EVENT(wgtour_napi_class, peer_napi_del,
 		 const struct napi_struct *napi),
 	TP_ARGS(dev, public_key, napi));
 
-/* Cryptokey routing changed: a prefix given to a peer, or taken away. */
+/*
+ * Cryptokey routing changed: a prefix given to a peer, or taken away. The
+ * address is stored like the inner addresses (IPv4 as IPv4-mapped IPv6).
+ */
 DECLARE_EVENT_CLASS(wgtour_allowedips_class,
 	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
 	TP_ARGS(public_key, family, addr, cidr),
@@ -178,11 +213,11 @@ DECLARE_EVENT_CLASS(wgtour_allowedips_class,
 	TP_fast_assign(
 		memcpy(__entry->key, public_key, 4);
 		__entry->family = family;
-		memcpy(__entry->addr, addr, 16);
+		wgt_trace_addr_of(family, addr, __entry->addr);
 		__entry->cidr = cidr;
 	),
-	TP_printk("peer=%*phN... prefix=%s/%u", 4, __entry->key,
-		  __entry->family == AF_INET6 ? "(ipv6)" : "(ipv4)", __entry->cidr)
+	TP_printk("peer=%*phN... prefix=%pI6c/%u", 4, __entry->key,
+		  __entry->addr, __entry->cidr)
 );
 
 DEFINE_EVENT(wgtour_allowedips_class, allowedips_insert,
@@ -192,11 +227,8 @@ DEFINE_EVENT(wgtour_allowedips_class, allowedips_remove,
 	TP_PROTO(const u8 *public_key, int family, const u8 *addr, u8 cidr),
 	TP_ARGS(public_key, family, addr, cidr));
 
-/*
- * Chapter 3, the handshake. Peers are named by the first four bytes of
- * their public key, enough to tell them apart in a lab.
- */
-DECLARE_EVENT_CLASS(wgtour_peer_note_class,
+/* Chapter 3, the handshake. A protocol timer fired: which one (timers.c). */
+TRACE_EVENT(timer_fired,
 	TP_PROTO(const struct net_device *dev, const u8 *public_key, const char *what),
 	TP_ARGS(dev, public_key, what),
 	TP_STRUCT__entry(
@@ -205,18 +237,12 @@ DECLARE_EVENT_CLASS(wgtour_peer_note_class,
 		__string(what, what)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__assign_str(what, what);
 	),
 	TP_printk("dev=%s peer=%*phN... %s", __get_str(name), 4, __entry->key,
 		  __get_str(what))
 );
-
-/* A protocol timer fired: which one (see timers.c). */
-DEFINE_EVENT(wgtour_peer_note_class, timer_fired,
-	TP_PROTO(const struct net_device *dev, const u8 *public_key, const char *what),
-	TP_ARGS(dev, public_key, what));
 
 /* Sent a handshake message: type 1 or 2, our sender index, send result. */
 TRACE_EVENT(handshake_send,
@@ -231,8 +257,7 @@ TRACE_EVENT(handshake_send,
 		__field(int, err)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->type = type;
 		__entry->index = index;
 		__entry->err = err;
@@ -252,34 +277,36 @@ TRACE_EVENT(handshake_receive,
 		__field(u32, type)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->type = type;
 	),
 	TP_printk("dev=%s peer=%*phN... type=%u", __get_str(name), 4,
 		  __entry->key, __entry->type)
 );
 
-/* A handshake message was refused, and why. */
+/* A handshake message was refused, and why (drop_reason.h). */
 TRACE_EVENT(handshake_reject,
-	TP_PROTO(const struct net_device *dev, u32 type, const char *reason),
+	TP_PROTO(const struct net_device *dev, u32 type, enum wgt_drop_reason reason),
 	TP_ARGS(dev, type, reason),
 	TP_STRUCT__entry(
 		__string(name, dev->name)
 		__field(u32, type)
-		__string(reason, reason)
+		__field(u32, reason)
 	),
 	TP_fast_assign(
 		__assign_str(name, dev->name);
 		__entry->type = type;
-		__assign_str(reason, reason);
+		__entry->reason = reason;
 	),
 	TP_printk("dev=%s type=%u reason=%s", __get_str(name), __entry->type,
-		  __get_str(reason))
+		  wgt_tp_show_reason(__entry->reason))
 );
 
-/* A new session: our index, the peer's, and who initiated. */
-TRACE_EVENT(keypair_create,
+/*
+ * A session (keypair) begins or ends: our index, the peer's, and who
+ * initiated. It ends when replaced, expired or erased.
+ */
+DECLARE_EVENT_CLASS(wgtour_keypair_class,
 	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index,
 		 u32 remote_index, bool initiator),
 	TP_ARGS(dev, public_key, index, remote_index, initiator),
@@ -291,8 +318,7 @@ TRACE_EVENT(keypair_create,
 		__field(bool, initiator)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->index = index;
 		__entry->remote_index = remote_index;
 		__entry->initiator = initiator;
@@ -302,23 +328,14 @@ TRACE_EVENT(keypair_create,
 		  __entry->remote_index, __entry->initiator)
 );
 
-/* A session's keys are gone (replaced, expired or erased). */
-TRACE_EVENT(keypair_destroy,
-	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index),
-	TP_ARGS(dev, public_key, index),
-	TP_STRUCT__entry(
-		__string(name, dev->name)
-		__array(u8, key, 4)
-		__field(u32, index)
-	),
-	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
-		__entry->index = index;
-	),
-	TP_printk("dev=%s peer=%*phN... index=%08x", __get_str(name), 4,
-		  __entry->key, __entry->index)
-);
+DEFINE_EVENT(wgtour_keypair_class, keypair_create,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index,
+		 u32 remote_index, bool initiator),
+	TP_ARGS(dev, public_key, index, remote_index, initiator));
+DEFINE_EVENT(wgtour_keypair_class, keypair_destroy,
+	TP_PROTO(const struct net_device *dev, const u8 *public_key, u32 index,
+		 u32 remote_index, bool initiator),
+	TP_ARGS(dev, public_key, index, remote_index, initiator));
 
 /* zero_key_material ran: every key of the peer erased. */
 TRACE_EVENT(keys_zeroed,
@@ -329,8 +346,7 @@ TRACE_EVENT(keys_zeroed,
 		__array(u8, key, 4)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 	),
 	TP_printk("dev=%s peer=%*phN...", __get_str(name), 4, __entry->key)
 );
@@ -363,8 +379,7 @@ TRACE_EVENT(cookie_receive,
 		__field(bool, ok)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->ok = ok;
 	),
 	TP_printk("dev=%s peer=%*phN... ok=%d", __get_str(name), 4, __entry->key,
@@ -396,8 +411,7 @@ TRACE_EVENT(tx_handshake_wait,
 		__field(u32, queued)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->queued = queued;
 	),
 	TP_printk("dev=%s peer=%*phN... queued=%u", __get_str(name), 4,
@@ -417,8 +431,7 @@ TRACE_EVENT(socket_send,
 		__field(int, err)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		memcpy(__entry->to, to, sizeof(struct sockaddr_in6));
 		__entry->len = len;
 		__entry->err = err;
@@ -437,8 +450,7 @@ TRACE_EVENT(rx_keepalive,
 		__field(u64, counter)
 	),
 	TP_fast_assign(
-		__assign_str(name, dev->name);
-		memcpy(__entry->key, public_key, 4);
+		WGT_TP_STORE_DEV_PEER(dev, public_key);
 		__entry->counter = counter;
 	),
 	TP_printk("dev=%s peer=%*phN... counter=%llu", __get_str(name), 4,
@@ -546,9 +558,7 @@ TRACE_EVENT(rx_decrypt,
 		__entry->ok = ok;
 		__entry->counter = counter;
 		__entry->len = skb->len;
-		__entry->family = inner->family;
-		memcpy(__entry->saddr, inner->saddr, 16);
-		memcpy(__entry->daddr, inner->daddr, 16);
+		WGT_TP_STORE_INNER(inner);
 		memcpy(__entry->from, from, sizeof(struct sockaddr_in6));
 	),
 	TP_printk("skbaddr=%p ok=%d counter=%llu len=%u inner %pI6c -> %pI6c from=%pISpc",
@@ -626,9 +636,7 @@ TRACE_EVENT(rx_deliver,
 		__entry->skbaddr = skbaddr;
 		__entry->gro_result = gro_result;
 		__entry->len = len;
-		__entry->family = inner->family;
-		memcpy(__entry->saddr, inner->saddr, 16);
-		memcpy(__entry->daddr, inner->daddr, 16);
+		WGT_TP_STORE_INNER(inner);
 	),
 	TP_printk("dev=%s skbaddr=%p gro_result=%d len=%u inner %pI6c -> %pI6c",
 		  __get_str(name), __entry->skbaddr, __entry->gro_result,
@@ -660,29 +668,29 @@ TRACE_EVENT(rx_napi_poll_end,
  */
 DECLARE_EVENT_CLASS(wgtour_drop_class,
 	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
-		 const char *reason),
+		 enum wgt_drop_reason reason),
 	TP_ARGS(dev, skb, reason),
 	TP_STRUCT__entry(
 		__string(name, dev->name)
 		__field(const void *, skbaddr)
-		__string(reason, reason)
+		__field(u32, reason)
 	),
 	TP_fast_assign(
 		__assign_str(name, dev->name);
 		__entry->skbaddr = skb;
-		__assign_str(reason, reason);
+		__entry->reason = reason;
 	),
 	TP_printk("dev=%s skbaddr=%p reason=%s", __get_str(name),
-		  __entry->skbaddr, __get_str(reason))
+		  __entry->skbaddr, wgt_tp_show_reason(__entry->reason))
 );
 
 DEFINE_EVENT(wgtour_drop_class, rx_drop,
 	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
-		 const char *reason),
+		 enum wgt_drop_reason reason),
 	TP_ARGS(dev, skb, reason));
 DEFINE_EVENT(wgtour_drop_class, tx_drop,
 	TP_PROTO(const struct net_device *dev, const struct sk_buff *skb,
-		 const char *reason),
+		 enum wgt_drop_reason reason),
 	TP_ARGS(dev, skb, reason));
 
 /*
@@ -704,9 +712,7 @@ DECLARE_EVENT_CLASS(wgtour_tx_plain_class,
 		__entry->skbaddr = skb;
 		__entry->len = skb->len;
 		__entry->arg = arg;
-		__entry->family = inner->family;
-		memcpy(__entry->saddr, inner->saddr, 16);
-		memcpy(__entry->daddr, inner->daddr, 16);
+		WGT_TP_STORE_INNER(inner);
 	),
 	TP_printk("skbaddr=%p len=%u arg=%u inner %pI6c -> %pI6c", __entry->skbaddr,
 		  __entry->len, __entry->arg, __entry->saddr, __entry->daddr)

@@ -8,8 +8,9 @@ usage: traces/render.py TRACE [--out DIR] [--packet N]
 
 TRACE is what traces/rx.bt printed: one event a line,
 "TS_NS CPU COMM CTX EVENT key=value ...", CTX 1 in softirq context, 0 in
-process context; '#' lines are comments (the lab
-adds "# drop_reason N NAME" lines, the kernel's drop reasons by number).
+process context; '#' lines are comments (the lab adds the drop reasons
+by number, traces/reasons.sh: "# drop_reason N NAME" lines for the
+kernel's, "# wgtour_drop_reason N TEXT" for ours).
 
 The default prints to the terminal one packet's path, stage by stage (CPU,
 context, task, microseconds since its first stage), then a table over all
@@ -118,13 +119,13 @@ def addr(text):
 
 def parse(path):
     """Events (sorted by time), drop reason names, comment lines."""
-    events, reasons, notes = [], {}, []
+    events, reasons, notes = [], {"drop_reason": {}, "wgtour_drop_reason": {}}, []
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            if line.startswith("# drop_reason "):
-                _, _, num, name = line.split(None, 3)
-                reasons[num] = name
+            words = line.split(None, 3)
+            if len(words) == 4 and words[0] == "#" and words[1] in reasons:
+                reasons[words[1]][words[2]] = words[3]
                 continue
             parts = line.split(" ", 5)
             if len(parts) < 5 or not parts[0].isdigit():
@@ -213,12 +214,21 @@ def detail(e, reasons):
     return other_detail(e, reasons, keep)
 
 
+def reason_of(e, reasons):
+    """An event's reason by name: kfree_skb's from the kernel's list, our
+    drop events' from wgtour's (the number itself if the list lacks it)."""
+    table = reasons["drop_reason" if e.name == "kfree_skb" else "wgtour_drop_reason"]
+    num = e.f.get("reason", "?")
+    return table.get(num, num)
+
+
 def other_detail(e, reasons, keep):
     """A kfree_skb's reason and place; for other events, the fields KEEP."""
     f = e.f
     if e.name == "kfree_skb":
-        return "reason=%s at %s" % (reasons.get(f.get("reason"), f.get("reason")), f.get("at"))
-    return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
+        return "reason=%s at %s" % (reason_of(e, reasons), f.get("at"))
+    shown = dict(f, reason=reason_of(e, reasons)) if "reason" in f else f
+    return " ".join("%s=%s" % (k, shown[k]) for k in keep if k in shown)
 
 
 # The event and stage columns' widths in rx's tables (tx's are its own).
@@ -330,10 +340,10 @@ def count_drops(events, reasons, drop_event, kfree_note=lambda e: ""):
     drops = collections.Counter()
     for e in events:
         if e.name == drop_event:
-            drops["wgtour: " + e.f.get("reason", "?")] += 1
+            drops["wgtour: " + reason_of(e, reasons)] += 1
         elif e.name == "kfree_skb":
             drops["kernel kfree_skb: %s (in %s)" % (
-                reasons.get(e.f.get("reason"), e.f.get("reason")), e.f.get("at"))
+                reason_of(e, reasons), e.f.get("at"))
                 + kfree_note(e)] += 1
     return drops
 

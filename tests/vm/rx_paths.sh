@@ -31,7 +31,8 @@
 # the packet to wgaN regardless of its source). wgaN must drop every echo
 # request ping sent (as many as ping reports transmitted) with rx_drop
 # reason "source not allowed for peer", counted by bpftrace on
-# tracepoint:wgtour:rx_drop (one printf per event; bpftrace runs for the
+# tracepoint:wgtour:rx_drop (one printf per event, the reason by its
+# number in the event's format file; bpftrace runs for the
 # whole test, so its seconds of start-up under TCG overlap the traffic,
 # and the drops it saw elsewhere are shown as diagnostics), and its rx_dropped
 # counter (ip -s link) must grow by as many; no ping answers. A ping from
@@ -69,9 +70,12 @@ wgt_keys "$tmp" a b
 topo_veth_pair $A $B 2001:db8:1::
 
 bpftrace -e '
-tracepoint:wgtour:rx_drop { printf("drop %s %s\n", str(args->name), str(args->reason)); }
+tracepoint:wgtour:rx_drop { printf("drop %s reason=%d\n", str(args->name), args->reason); }
 interval:s:900 { exit(); }' > "$tmp/bt.out" 2>&1 &
 bt_pid=$!
+# bpftrace prints a reason as its number: the one of "source not allowed".
+not_allowed=$("$WGTOUR_ROOT/traces/reasons.sh" |
+	sed -n 's/^# wgtour_drop_reason \([0-9]*\) source not allowed for peer$/\1/p')
 
 # setup N KIND(go|ours) - wgaN (ours) in A, wgbN (KIND) in B, peers of each other
 setup()
@@ -210,7 +214,7 @@ combos()
 bad_source()
 {
 	local n=$1 label=$2 before after i got bt0 pingrc=0 okrc sent t0
-	local pat="^drop wga$n source not allowed for peer\$"
+	local pat="^drop wga$n reason=$not_allowed\$"
 	t0=$(date +%s)
 	ip -n $B addr add 10.0.$n.99/24 dev wgb$n
 	ip -n $B addr add fd00:$n::99/64 dev wgb$n nodad
@@ -268,7 +272,8 @@ run_pair 2 ours "ours <-> ours"
 wgt_kill_wait "$bt_pid" 10 INT
 bt_pid=
 echo "# all rx_drop events bpftrace saw, by device and reason:"
-grep '^drop ' "$tmp/bt.out" | sort | uniq -c | sed 's/^/#   /'
+grep '^drop ' "$tmp/bt.out" | sed -f <("$WGTOUR_ROOT/traces/reasons.sh" --sed) |
+	sort | uniq -c | sed 's/^/#   /'
 
 echo "# rx_paths.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

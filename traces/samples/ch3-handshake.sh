@@ -98,8 +98,8 @@ tracepoint:wgtour:handshake_receive /@t0 != 0/ {
 	       args->key[2], args->key[3], args->type);
 }
 tracepoint:wgtour:handshake_reject /@t0 != 0/ {
-	printf("%8d  %-8s     [%s] type=%d reason=%s\n", (nsecs - @t0) / 1000,
-	       comm, probe, args->type, str(args->reason));
+	printf("%8d  %-8s     [%s] type=%d reason=%d\n", (nsecs - @t0) / 1000,
+	       comm, probe, args->type, args->reason);
 }
 tracepoint:wgtour:keypair_create /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x index=%08x remote_index=%08x initiator=%d\n",
@@ -144,8 +144,8 @@ tracepoint:wgtour:rx_keepalive /@t0 != 0/ {
 	       args->key[2], args->key[3], args->counter);
 }
 tracepoint:wgtour:rx_drop, tracepoint:wgtour:tx_drop /@t0 != 0/ {
-	printf("%8d  %-8s     [%s] reason=%s\n", (nsecs - @t0) / 1000, comm,
-	       probe, str(args->reason));
+	printf("%8d  %-8s     [%s] reason=%d\n", (nsecs - @t0) / 1000, comm,
+	       probe, args->reason);
 }
 END { clear(@t0); }' > "$raw" 2> "$raw.err" &
 bpf=$!
@@ -181,8 +181,9 @@ kill "$gopid" 2> /dev/null
 	echo "#   \$ ...    a command the script ran"
 	echo "#   f()      the module function was entered (kprobe)"
 	echo "#   [event]  a wgtour tracepoint fired"
+	# Reasons are numbers in bpftrace's output: name them.
 	grep -v -e '^Attaching' -e '^ready$' -e '^$' "$raw" |
-		sed 's/tracepoint:wgtour://'
+		sed -e 's/tracepoint:wgtour://' -f <(traces/reasons.sh --sed)
 	echo "#"
 	echo "# the pings:"
 	grep -h -e 'bytes from' -e 'packet loss' /tmp/ping1.txt /tmp/ping2.txt |

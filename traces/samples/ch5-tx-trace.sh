@@ -146,7 +146,7 @@ tracepoint:wgtour:tx_send
 
 tracepoint:wgtour:tx_drop
 {
-	@drops[str(args->reason)] = count();
+	@drops[args->reason] = count();
 }
 
 END
@@ -168,7 +168,8 @@ ip netns exec wgt-a iperf3 -c 10.0.0.2 -t 1 -f m > "$out/iperf3.txt" 2>&1
 sleep 2
 kill -INT "$bt"
 wait "$bt"
-sed -i '/^# tracing/d; /^Attaching/d' "$out/trace.txt"
+# Reasons are numbers in bpftrace's output: name them.
+sed -i -e '/^# tracing/d; /^Attaching/d' -f <(traces/reasons.sh --sed) "$out/trace.txt"
 {
 	grep -E '^ *[0-9]+ cpu' "$out/trace.txt" | sort -n -s
 	echo
