@@ -50,30 +50,24 @@ static void wgt_skb_outer(struct wgt_device *wg, struct sk_buff *skb)
 	skb->mark = wg->fwmark;
 }
 
-/* Route and send one datagram over IPv4; consumes @skb. */
-static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
+/*
+ * Route one datagram over IPv4 from @sk and hand it to the UDP tunnel
+ * code; consumes @skb. Called under rcu_read_lock_bh(), which keeps @sk.
+ */
+static int wgt_xmit4(struct sock *sk, struct sk_buff *skb,
 		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi4 fl = {
 		.saddr = to->local4.s_addr,
 		.daddr = to->addr4.sin_addr.s_addr,
 		.fl4_dport = to->addr4.sin_port,
-		.flowi4_mark = wg->fwmark,
+		.fl4_sport = inet_sk(sk)->inet_sport,
+		.flowi4_mark = skb->mark,
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	struct rtable *rt = NULL;
-	struct sock *sk;
 	bool sticky;
-	int ret = 0;
 
-	wgt_skb_outer(wg, skb);
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock4);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl4_sport = inet_sk(sk)->inet_sport;
 	if (cache)
 		rt = dst_cache_get_ip4(cache, &fl.saddr);
 	if (!rt) {
@@ -99,53 +93,33 @@ static int wgt_send4(struct wgt_device *wg, struct sk_buff *skb,
 			rt = ip_route_output_flow(sock_net(sk), &fl, sk);
 		}
 		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			goto err;
+			kfree_skb(skb);
+			return PTR_ERR(rt);
 		}
 		if (cache)
 			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
 	}
-	skb->ignore_df = 1;
-	/*
-	 * A route back into this device is allowed: wg over wg works, and a
-	 * real loop cannot recurse, since each pass is a new packet that
-	 * waits its turn in the bounded staged and encrypt queues.
-	 */
 	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
 			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
 			    fl.fl4_dport, false, false);
-	rcu_read_unlock_bh();
 	return 0;
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
 }
 
-/* Route and send one datagram over IPv6; consumes @skb. */
-static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
+/* The same over IPv6. */
+static int wgt_xmit6(struct sock *sk, struct sk_buff *skb,
 		     const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
 {
 	struct flowi6 fl = {
 		.saddr = to->local6,
 		.daddr = to->addr6.sin6_addr,
 		.fl6_dport = to->addr6.sin6_port,
-		.flowi6_mark = wg->fwmark,
+		.fl6_sport = inet_sk(sk)->inet_sport,
+		.flowi6_mark = skb->mark,
 		.flowi6_oif = to->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
 	struct dst_entry *dst = NULL;
-	struct sock *sk;
-	int ret = 0;
 
-	wgt_skb_outer(wg, skb);
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock6);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	fl.fl6_sport = inet_sk(sk)->inet_sport;
 	if (cache)
 		dst = dst_cache_get_ip6(cache, &fl.saddr);
 	if (!dst) {
@@ -156,21 +130,44 @@ static int wgt_send6(struct wgt_device *wg, struct sk_buff *skb,
 			fl.saddr = in6addr_any;
 		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl, NULL);
 		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			goto err;
+			kfree_skb(skb);
+			return PTR_ERR(dst);
 		}
 		if (cache)
 			dst_cache_set_ip6(cache, dst, &fl.saddr);
 	}
-	skb->ignore_df = 1;
 	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
 			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport, fl.fl6_dport,
 			     false);
-	rcu_read_unlock_bh();
 	return 0;
-err:
+}
+
+/*
+ * Send one datagram to @to from the device's socket of that family;
+ * consumes @skb. A route back into this device is allowed: wg over wg
+ * works, and a real loop cannot recurse, since each pass is a new packet
+ * that waits its turn in the bounded staged and encrypt queues.
+ */
+static int wgt_send(struct wgt_device *wg, struct sk_buff *skb,
+		    const struct wgt_endpoint *to, u8 ds, struct dst_cache *cache)
+{
+	bool v4 = to->addr.sa_family == AF_INET;
+	struct sock *sk;
+	int ret;
+
+	wgt_skb_outer(wg, skb);
+	skb->ignore_df = 1;
+	rcu_read_lock_bh();
+	sk = v4 ? rcu_dereference_bh(wg->sock4) : rcu_dereference_bh(wg->sock6);
+	if (unlikely(!sk)) {
+		kfree_skb(skb);	/* the device is going down */
+		ret = -ENONET;
+	} else if (v4) {
+		ret = wgt_xmit4(sk, skb, to, ds, cache);
+	} else {
+		ret = wgt_xmit6(sk, skb, to, ds, cache);
+	}
 	rcu_read_unlock_bh();
-	kfree_skb(skb);
 	return ret;
 }
 
@@ -185,10 +182,8 @@ static int wgt_socket_send(struct wgt_peer *peer, struct sk_buff *skb, u8 ds,
 	*to = peer->endpoint;
 	read_unlock_bh(&peer->endpoint_lock);
 
-	if (to->addr.sa_family == AF_INET) {
-		ret = wgt_send4(peer->wg, skb, to, ds, &peer->route_cache);
-	} else if (to->addr.sa_family == AF_INET6) {
-		ret = wgt_send6(peer->wg, skb, to, ds, &peer->route_cache);
+	if (to->addr.sa_family == AF_INET || to->addr.sa_family == AF_INET6) {
+		ret = wgt_send(peer->wg, skb, to, ds, &peer->route_cache);
 	} else {
 		kfree_skb(skb);	/* no endpoint yet: nowhere to send */
 		ret = -EDESTADDRREQ;
@@ -299,9 +294,7 @@ int wgt_socket_send_reply(struct wgt_device *wg, struct sk_buff *in_skb,
 		return -ENOMEM;
 	/* From the address it was sent to: we are the one it wrote to. */
 	wgt_socket_endpoint_of(in_skb, &to);
-	if (to.addr.sa_family == AF_INET)
-		return wgt_send4(wg, skb, &to, 0, NULL);
-	return wgt_send6(wg, skb, &to, 0, NULL);
+	return wgt_send(wg, skb, &to, 0, NULL);
 }
 
 static void wgt_sock_release(struct wgt_device *wg, struct sock *sk)
