@@ -112,9 +112,10 @@ int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
 		 * Packets queued behind this one on other CPUs may be done
 		 * already, their workers' wake-ups come and gone while this
 		 * one, pending, was at the front: wake the consumer again, or
-		 * they wait for the peer's next packet.
+		 * they wait for the peer's next packet. Not for this packet,
+		 * which the caller drops.
 		 */
-		wake(peer, skb);
+		wake(peer, NULL);
 		wgt_peer_crypt_end(peer);
 		return -ENOSPC;
 	}

@@ -70,7 +70,11 @@ struct wgt_crypt_worker {
 	struct wgt_device *wg;
 };
 
-/* The peer's consumer: its NAPI poll, or its transmit work. */
+/*
+ * Wake the peer's consumer (its NAPI poll, or its transmit work): @skb is
+ * the packet a worker has just finished, for the trace, or NULL when the
+ * wake is for whatever may be ready behind a packet that never got in.
+ */
 typedef void (*wgt_consumer_wake_t)(struct wgt_peer *peer, struct sk_buff *skb);
 
 int wgt_next_cpu(int *last);

@@ -256,7 +256,8 @@ out:
 /*
  * Wake the peer's consumer, its NAPI poll: from a worker (process
  * context), or from the softirq whose packet found the ring full. @skb, the
- * packet whose turn it may be, is only traced: it may be gone already.
+ * packet whose turn it may be (NULL after a full ring), is only traced: it
+ * may be gone already.
  */
 static void wgt_receive_wake_napi(struct wgt_peer *peer, struct sk_buff *skb)
 {

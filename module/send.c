@@ -245,7 +245,8 @@ void wgt_send_ordered(struct work_struct *work)
  * Wake the peer's transmit work. The caller holds one of the peer's
  * crypt_in_flight counts: removal cancels the work only once they are all
  * given back, so the work never runs on a freed peer. If the peer's CPU
- * went offline, it gets another one, once. @skb is not used.
+ * went offline, it gets another one, once. @skb is not used: the tx path
+ * traces a packet's send (tx_send), not the wake.
  */
 static void wgt_send_ordered_kick(struct wgt_peer *peer, struct sk_buff *skb)
 {

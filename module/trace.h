@@ -566,7 +566,10 @@ TRACE_EVENT(rx_decrypt,
 		  __entry->saddr, __entry->daddr, __entry->from)
 );
 
-/* The peer's NAPI instance is asked to poll (the packet is ready). */
+/*
+ * The peer's NAPI instance is asked to poll: the packet is ready, or (NULL)
+ * a packet that found the decrypt ring full leaves the ones behind it.
+ */
 TRACE_EVENT(rx_napi_schedule,
 	TP_PROTO(const struct sk_buff *skb, const struct napi_struct *napi),
 	TP_ARGS(skb, napi),
