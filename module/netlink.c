@@ -100,19 +100,14 @@ static const struct nla_policy wgt_allowedip_policy[WGALLOWEDIP_A_MAX + 1] = {
  * A dump of many peers spans many messages; each message resumes at
  * @next_peer (we hold a reference on it). If that peer was cut short, its
  * fields went out already (@peer_started) and so did its first @ips_sent
- * allowed IPs; @next_ip is the first still to go. The pointer is followed
- * only while the configuration is the one it was taken from (@gen is
- * still the device's dump_gen: every change of the trie bumps it, under
- * the lock each message holds); after a change it may dangle, and the
- * count finds the place instead (and the change marks the dump
- * interrupted, see wgt_get_device_dump()).
+ * allowed IPs. A count, not a pointer to the next one: between messages
+ * the trie may change and free any node, while a count stays meaningful
+ * (and the change marks the dump interrupted, see wgt_get_device_dump()).
  */
 struct wgt_dump_ctx {
 	struct wgt_device *wg;	/* compared, never followed, between messages */
 	int ifindex;
 	struct wgt_peer *next_peer;
-	struct wgt_trie_node *next_ip;
-	unsigned int gen;
 	unsigned int ips_sent;
 	bool peer_started;
 	bool device_sent;
@@ -247,26 +242,19 @@ static int wgt_put_peer_fields(struct sk_buff *skb, struct wgt_peer *peer)
 static int wgt_put_peer_allowedips(struct sk_buff *skb, struct wgt_peer *peer,
 				   struct wgt_dump_ctx *ctx)
 {
-	struct list_head *ips = &peer->allowedips_list;
 	struct wgt_trie_node *node;
 	struct nlattr *nest = NULL;
-	unsigned int skip;
+	unsigned int skip = ctx->ips_sent;
 	int ret = 0;
 
-	if (ctx->next_ip && ctx->gen == peer->wg->dump_gen) {
-		node = ctx->next_ip;
-	} else {
-		node = list_first_entry(ips, struct wgt_trie_node, peer_list);
-		for (skip = ctx->ips_sent; skip && !list_entry_is_head(node, ips, peer_list);
-		     skip--)
-			node = list_next_entry(node, peer_list);
-	}
-	list_for_each_entry_from(node, ips, peer_list) {
+	list_for_each_entry(node, &peer->allowedips_list, peer_list) {
+		if (skip) {
+			skip--;
+			continue;
+		}
 		if (!nest)
 			nest = nla_nest_start(skb, WGPEER_A_ALLOWEDIPS);
 		if (!nest || wgt_put_allowedip(skb, node)) {
-			ctx->next_ip = node;
-			ctx->gen = peer->wg->dump_gen;
 			ret = -EMSGSIZE;
 			break;
 		}
@@ -304,7 +292,6 @@ static int wgt_put_peer(struct sk_buff *skb, struct wgt_peer *peer,
 	}
 	nla_nest_end(skb, peer_nest);
 	ctx->peer_started = false;
-	ctx->next_ip = NULL;
 	ctx->ips_sent = 0;
 	return 0;
 }

@@ -54,13 +54,20 @@ wgt_netns_clean()
 	done
 }
 
-# wgt_live_counts - the module's live-object counters (module/debug.c), as
+# wgt_live NAME - one of the module's live-object counters (module/debug.c):
+# devices, peers, trie_nodes, sockets or keypairs.
+wgt_live()
+{
+	cat "/sys/kernel/debug/wgtour/$1"
+}
+
+# wgt_live_counts - all of them, as
 # "devices=N peers=N trie_nodes=N sockets=N keypairs=N".
 wgt_live_counts()
 {
-	local dbg=/sys/kernel/debug/wgtour c line=
+	local c line=
 	for c in devices peers trie_nodes sockets keypairs; do
-		line+="${line:+ }$c=$(cat $dbg/$c)"
+		line+="${line:+ }$c=$(wgt_live $c)"
 	done
 	echo "$line"
 }

@@ -9,8 +9,6 @@
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/topo.sh"
 
-dbg=/sys/kernel/debug/wgtour
-
 umask 077
 work=$(mktemp -d)
 trap 'rm -rf "$work"; wgt_netns_clean' EXIT
@@ -105,10 +103,10 @@ time.sleep(60)' "$WGTOUR_ROOT/tests/lib" > "$work/dump.out" 2>&1 &
 	ip -n wgtdu1 link set wgd0 netns wgtdu2 || return 1
 	ip netns del wgtdu2
 	for i in $(seq 100); do
-		[ "$(cat $dbg/devices)" = 0 ] && break
+		[ "$(wgt_live devices)" = 0 ] && break
 		sleep 0.1
 	done
-	devices=$(cat $dbg/devices)
+	devices=$(wgt_live devices)
 	echo "# an unread dump open, the device's namespace deleted: $devices live devices after 10 s"
 	kill $pid
 	wait $pid 2>/dev/null
