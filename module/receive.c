@@ -42,9 +42,10 @@ static void wgt_rx_drop(struct wgt_device *wg, struct sk_buff *skb,
 }
 
 /*
- * An authenticated message of @len bytes came from @peer: the device's and
- * the peer's receive counters count whole messages, handshakes and
- * keepalives too, as the transmit side's tunnel counters do.
+ * An authenticated message of @len bytes came from @peer and was taken:
+ * the device's and the peer's receive counters count whole messages,
+ * handshakes and keepalives too, as the transmit side's tunnel counters
+ * do. A data message that is dropped counts in rx_dropped instead.
  */
 static void wgt_rx_stats(struct wgt_peer *peer, unsigned int len)
 {
@@ -370,7 +371,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	struct wgt_device *wg = peer->wg;
 	struct wgt_trace_addrs inner;
 	struct wgt_endpoint from;
-	unsigned int len;
+	unsigned int len, msg_len;
 	enum wgt_drop_reason why;
 	u8 outer_ds;
 	bool fresh;
@@ -392,7 +393,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	wgt_peer_set_endpoint(peer, &from);
 	outer_ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	skb_reset_network_header(skb);
-	wgt_rx_stats(peer, skb->len + sizeof(struct wgt_msg_data) + WGT_AUTHTAG_LEN);
+	msg_len = skb->len + sizeof(struct wgt_msg_data) + WGT_AUTHTAG_LEN;
 	if (wgt_keypairs_received_with(&peer->keypairs, keypair)) {
 		/* Responder: the initiator has the keys too; we are done. */
 		wgt_timers_handshake_complete(peer);
@@ -404,6 +405,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 
 	if (skb->len == 0) {
 		trace_rx_keepalive(wg->dev, peer->public_key, cb->counter);
+		wgt_rx_stats(peer, msg_len);
 		consume_skb(skb);
 		return;
 	}
@@ -421,6 +423,7 @@ static void wgt_rx_finish(struct wgt_peer *peer, struct sk_buff *skb)
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	skb->pkt_type = PACKET_HOST;
+	wgt_rx_stats(peer, msg_len);
 	len = skb->len;
 	if (trace_rx_deliver_enabled())
 		wgt_trace_addrs_of(skb, &inner);

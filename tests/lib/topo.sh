@@ -80,7 +80,8 @@
 #   wgt_ping_sent FILE             the echo requests a ping's output in FILE
 #                                  says it sent (empty when it has none)
 #   wgt_ping_got FILE              the replies it says it received
-#   wgt_rx_dropped NS DEV          the device's rx_dropped counter
+#   wgt_rx_stat NS DEV FIELD       a receive counter of the device ("ip -s
+#                                  link"): packets, bytes, dropped, errors
 
 . "$(dirname "${BASH_SOURCE[0]}")/../../labs/topo/netns.sh"
 
@@ -232,8 +233,8 @@ wgt_ping_got()
 	grep -o '[0-9]* received' "$1" | cut -d' ' -f1
 }
 
-wgt_rx_dropped()
+wgt_rx_stat()
 {
 	ip -n "$1" -s -j link show "$2" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"][sys.argv[1]])' "$3"
 }

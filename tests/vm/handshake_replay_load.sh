@@ -131,7 +131,7 @@ ip netns exec $G wg set $go_name private-key "$tmp/kg" listen-port 51822 \
 wgt_dev_up $G $go_name 10.0.1.2/24
 gokey=$(base64 -d < "$tmp/pg" | od -An -tx1 -N4 | tr -d ' \n')
 
-drops_before=$(wgt_rx_dropped $R wgr0)
+drops_before=$(wgt_rx_stat $R wgr0 dropped)
 ip netns exec $I python3 "$tool" flood 192.0.2.2 51820 "$(cat "$tmp/pr")" \
 	"$FLOOD_SECONDS" "$FLOOD_MAX" "$FLOOD_PROCS" "$FLOOD_SOCKETS" \
 	"$FLOOD_BURST" "$FLOOD_PAUSE" > "$tmp/flood.out" 2>&1 &
@@ -173,7 +173,7 @@ if [ $ping_rc != 0 ]; then
 	after_rc=$?
 fi
 sleep 0.5
-drops_after=$(wgt_rx_dropped $R wgr0)
+drops_after=$(wgt_rx_stat $R wgr0 dropped)
 
 val()
 {

@@ -288,11 +288,11 @@ ktap_check "ecn decap: inner ECT(0) under an outer CE comes out of wgb0 CE: IPv4
 REASON="congestion mark on a non-ecn packet"
 wgt_trace_clear $trace
 ipt $B 4 -t mangle -Z PREROUTING
-d0=$(wgt_rx_dropped $B wgb0)
+d0=$(wgt_rx_stat $B wgb0 dropped)
 sent=0 got=0
 # no answer is expected: -W bounds the wait after the last request
 pings $A -c 4 -i 0.2 -W 1 10.0.0.2
-d1=$(wgt_rx_dropped $B wgb0)
+d1=$(wgt_rx_stat $B wgb0 dropped)
 oce=$(cnt $B 4 mangle PREROUTING outce)
 wgt_trace_dump $trace > "$tmp/trace"
 nr=$(grep -F " rx_drop: dev=wgb0 " "$tmp/trace" | grep -cF "reason=$REASON")

@@ -60,8 +60,8 @@ cleanup()
 }
 trap cleanup EXIT
 
-# 2 pairs x (2 outer families x (2 inner x 3 + 1 burst + 1 endpoint) + 3 bad-source checks)
-ktap_plan 38
+# 2 pairs x (2 outer families x (2 inner x 3 + 1 burst + 1 endpoint) + 4 bad-source checks)
+ktap_plan 40
 
 wgt_go_prepare
 umask 077
@@ -213,12 +213,13 @@ combos()
 # bad_source N LABEL - pings from an address wgaN does not allow for wgbN
 bad_source()
 {
-	local n=$1 label=$2 before after i got bt0 pingrc=0 okrc sent t0
+	local n=$1 label=$2 before after i got bt0 pingrc=0 okrc sent t0 pk0 pk1
 	local pat="^drop wga$n reason=$not_allowed\$"
 	t0=$(date +%s)
 	ip -n $B addr add 10.0.$n.99/24 dev wgb$n
 	ip -n $B addr add fd00:$n::99/64 dev wgb$n nodad
-	before=$(wgt_rx_dropped $A wga$n)
+	before=$(wgt_rx_stat $A wga$n dropped)
+	pk0=$(wgt_rx_stat $A wga$n packets)
 	for i in $(seq 600); do
 		grep -q Attaching "$tmp/bt.out" && break
 		kill -0 $bt_pid 2>/dev/null || break
@@ -236,10 +237,14 @@ bad_source()
 		sleep 0.1
 	done
 	sleep 0.3
-	after=$(wgt_rx_dropped $A wga$n)
+	after=$(wgt_rx_stat $A wga$n dropped)
+	pk1=$(wgt_rx_stat $A wga$n packets)
 	got=$(($(grep -c "$pat" "$tmp/bt.out") - bt0))
 	echo "# $label: $sent bad-source echo requests sent, answered: $([ $pingrc = 0 ] && echo none || echo some); rx_drop 'source not allowed for peer' on wga$n: $got; rx_dropped $before -> $after; $(($(date +%s) - t0)) s"
 	ktap_check "$label: pings from a source not allowed for the peer get no answer" '[ $pingrc = 0 ]'
+	# As the stock module does: what is dropped is not received.
+	ktap_check "$label: the dropped echo requests are not counted as received (rx_packets $pk0 -> $pk1)" \
+		'[ "$pk0" = "$pk1" ]'
 	ktap_check "$label: bpftrace counts one rx_drop \"source not allowed for peer\" on wga$n per echo request ($sent, got $got)" \
 		'[ "$sent" -ge $((2 * BADPINGS)) ] && [ "$got" = "$sent" ]'
 	ping1 $B 10.0.$n.1 -I 10.0.$n.2 && ping1 $B fd00:$n::1 -I fd00:$n::2

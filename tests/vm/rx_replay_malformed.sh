@@ -94,7 +94,7 @@ wgt_trace_start $trace 2048 rx_drop rx_deliver rx_keepalive rx_replay_check \
 	handshake_reject handshake_receive keypair_create ||
 	{ echo "# cannot set up the trace instance"; exit 1; }
 
-drops_before=$(wgt_rx_dropped $M wgr0)
+drops_before=$(wgt_rx_stat $M wgr0 dropped)
 
 # The whole exchange, bounded: pure-Python crypto under TCG is slow, but
 # it is a few dozen messages.
@@ -107,7 +107,7 @@ peer_pid=
 sleep 0.5
 endpoint=$(ip netns exec $M wg show wgr0 endpoints | awk '{ print $2 }')
 
-drops_after=$(wgt_rx_dropped $M wgr0)
+drops_after=$(wgt_rx_stat $M wgr0 dropped)
 
 grep '^#' "$tmp/peer.out"
 grep -v '^#\|^check \|^expect ' "$tmp/peer.out" | sed 's/^/#   /'
