@@ -38,10 +38,7 @@ cleanup()
 	local inst
 	if [ -d "$cg" ]; then
 		echo 1 > "$cg/cgroup.kill" 2>/dev/null
-		for _ in $(seq 100); do
-			[ -s "$cg/cgroup.procs" ] || break
-			sleep 0.1
-		done
+		wgt_wait_until 10 [ ! -s "$cg/cgroup.procs" ]
 		rmdir "$cg" 2>/dev/null
 	fi
 	ip -all netns delete 2>/dev/null

@@ -61,17 +61,12 @@ load()
 # shares: hence a device name per side (wga, wgb), not wg0 twice.
 wg_dev()
 {
-	local i
 	if [ "$variant" != go ]; then
 		ip -n "$1" link add "$2" type wireguard
 		return
 	fi
 	ip netns exec "$1" wireguard-go "$2" > "/tmp/wggo-$2.log" 2>&1 || return 1
-	for i in $(seq 1 100); do
-		[ -S "/var/run/wireguard/$2.sock" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wgt_wait_until 10 [ -S "/var/run/wireguard/$2.sock" ]
 }
 
 topo_up()
@@ -121,16 +116,10 @@ topo_down()
 # seconds).
 bpftrace_start()
 {
-	local i
 	bpftrace -e 'BEGIN { printf("bench: attached\n"); }
 		tracepoint:wgtour:* { @[probe] = count(); }' > "$1" 2>&1 &
 	bt_pid=$!
-	for i in $(seq 1 600); do
-		grep -q '^bench: attached' "$1" && return 0
-		kill -0 "$bt_pid" 2>/dev/null || return 1
-		sleep 0.2
-	done
-	return 1
+	wgt_wait_until --every 0.2 --while-alive "$bt_pid" 120 grep -q '^bench: attached' "$1"
 }
 
 bpftrace_stop()

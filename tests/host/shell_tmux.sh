@@ -13,38 +13,29 @@ trap 'tmux kill-session -t "$session" 2>/dev/null; rm -f "$out"' EXIT
 tmux new-session -d -s "$session" -x 120 -y 30 \
 	"cd '$WGTOUR_ROOT' && labs/vm/run --name shell-test --timeout 120 --shell; echo SHELL-EXIT=\$? > '$out'; sleep 60"
 
+# screen_shows PATTERN - the terminal shows a line that matches.
+screen_shows()
+{
+	tmux capture-pane -pt "$session" | grep -q "$1"
+}
+
 prompt_seen()
 {
-	local i
-	for i in $(seq 120); do
-		tmux capture-pane -pt "$session" | grep -q 'root@wgtour-vm' && return 0
-		sleep 0.5
-	done
-	return 1
+	wgt_wait_until --every 0.5 60 screen_shows 'root@wgtour-vm'
 }
 ktap_check "the shell prompt appears in the terminal" 'prompt_seen'
 
 tmux send-keys -t "$session" 'echo answer=$((6 * 7)) module=$(ls -d /sys/module/wgtour)' Enter
 typed()
 {
-	local i
-	for i in $(seq 40); do
-		tmux capture-pane -pt "$session" | grep -q 'answer=42 module=/sys/module/wgtour' && return 0
-		sleep 0.5
-	done
-	return 1
+	wgt_wait_until --every 0.5 20 screen_shows 'answer=42 module=/sys/module/wgtour'
 }
 ktap_check "typed commands run, with wgtour.ko loaded" 'typed'
 
 tmux send-keys -t "$session" 'exit' Enter
 left()
 {
-	local i
-	for i in $(seq 60); do
-		grep -qx 'SHELL-EXIT=0' "$out" && return 0
-		sleep 0.5
-	done
-	return 1
+	wgt_wait_until --every 0.5 30 grep -qx 'SHELL-EXIT=0' "$out"
 }
 ktap_check "exit powers the VM off, status 0" 'left'
 ktap_finish

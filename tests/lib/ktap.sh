@@ -12,8 +12,12 @@
 #   ktap_skip DESCRIPTION REASON
 #   ktap_finish          exit 0 if everything passed, 1 otherwise
 #
+# It also brings wgt_wait_until (wait.sh), for the tests that poll.
+#
 # A test program that dies before ktap_finish exits non-zero, and the runner
 # reports it as "not ok" however many results it printed.
+
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 ktap_num=0
 ktap_failed=0

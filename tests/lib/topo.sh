@@ -128,10 +128,7 @@ wgt_kill_wait()
 	local pid=$1 secs=$2 sig=${3:-TERM}
 	[ -n "$pid" ] || return 0
 	kill -"$sig" "$pid" 2>/dev/null
-	for _ in $(seq $((secs * 10))); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wgt_wait_until "$secs" wgt_gone "$pid"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
@@ -151,11 +148,8 @@ wgt_go_start()
 	wgt_go_name=$2
 	ip netns exec "$ns" wireguard-go -f "$wgt_go_name" > "$log" 2>&1 &
 	wgt_go_pid=$!
-	for _ in $(seq 100); do
+	wgt_wait_until --while-alive "$wgt_go_pid" 10 \
 		[ -S "/var/run/wireguard/$wgt_go_name.sock" ] && return 0
-		kill -0 "$wgt_go_pid" 2>/dev/null || break
-		sleep 0.1
-	done
 	echo "# wireguard-go $wgt_go_name did not start:"
 	sed 's/^/#   /' "$log"
 	return 1
@@ -173,10 +167,7 @@ wgt_iperf_server()
 {
 	local ns=$1 pidf=$2 settle=$3
 	ip netns exec "$ns" iperf3 -s -1 -D -I "$pidf" || return 1
-	for _ in $(seq 50); do
-		[ -s "$pidf" ] && break
-		sleep 0.1
-	done
+	wgt_wait_until 5 [ -s "$pidf" ]
 	sleep "$settle"
 }
 

@@ -72,17 +72,19 @@ wgt_live_counts()
 	echo "$line"
 }
 
+# wgt_none_live - true when every counter is zero.
+wgt_none_live()
+{
+	[ "$(wgt_live_counts)" = 'devices=0 peers=0 trie_nodes=0 sockets=0 keypairs=0' ]
+}
+
 # wgt_all_freed - true once every counter is back to zero, after everything
 # a test made is torn down. Peers, trie nodes and keypairs are freed after
 # an RCU grace period, so it waits up to 5 s; a counter that stays is a
 # leak, and the counts are printed.
 wgt_all_freed()
 {
-	local i zero='devices=0 peers=0 trie_nodes=0 sockets=0 keypairs=0'
-	for i in $(seq 50); do
-		[ "$(wgt_live_counts)" = "$zero" ] && return 0
-		sleep 0.1
-	done
+	wgt_wait_until 5 wgt_none_live && return 0
 	echo "# still live: $(wgt_live_counts)"
 	return 1
 }

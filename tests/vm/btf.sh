@@ -31,10 +31,7 @@ ip route add 10.77.0.0/16 dev wgbtf0
 timeout 60 bpftrace -e 'kfunc:wgtour:wgt_allowedips_lookup { @calls++; }
 	interval:s:1 { if (@calls > 0) { exit(); } }' > "$out" 2>&1 &
 bt=$!
-for i in $(seq 50); do
-	grep -q Attaching "$out" && break
-	sleep 1
-done
+wgt_wait_until --every 1 50 grep -q Attaching "$out"
 for i in $(seq 10); do
 	ping -c 1 -W 1 10.77.0.1 > /dev/null 2>&1
 	kill -0 "$bt" 2> /dev/null || break

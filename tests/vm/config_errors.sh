@@ -172,11 +172,7 @@ print("bound", flush=True)
 time.sleep(600)
 ' "$1" "$2" > "$work/holder" &
 	holders+=($!)
-	for _ in $(seq 100); do
-		grep -q bound "$work/holder" && return 0
-		sleep 0.1
-	done
-	return 1
+	wgt_wait_until 10 grep -q bound "$work/holder"
 }
 
 release_port()
@@ -189,15 +185,17 @@ release_port()
 udp4_taken() { hold_port 4 51830 && wg set wge1 listen-port 51830; local rc=$?; release_port; return $rc; }
 udp6_taken() { hold_port 6 51831 && wg set wge1 listen-port 51831; local rc=$?; release_port; return $rc; }
 
+# udp_bound FILTER / udp_free FILTER - whether a UDP socket that ss's
+# FILTER matches is bound.
+udp_bound() { ss -Hlun "$1" | grep -q .; }
+udp_free() { ! udp_bound "$1"; }
+
 ncat_taken()
 {
 	local rc
 	ncat -u -l 51832 > /dev/null < /dev/null &
 	holders+=($!)
-	for _ in $(seq 100); do
-		ss -Hlun 'sport = :51832' | grep -q . && break
-		sleep 0.1
-	done
+	wgt_wait_until 10 udp_bound 'sport = :51832'
 	wg set wge1 listen-port 51832
 	rc=$?
 	release_port
@@ -216,6 +214,12 @@ syncconf_same()
 	wg showconf wge0 > "$work/now.conf" && wg syncconf wge0 "$work/now.conf"
 }
 
+# netns_differs PID - PID's network namespace is not ours (it has unshared).
+netns_differs()
+{
+	[ "$(readlink "/proc/$1/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+}
+
 # A device moved into a namespace owned by another user namespace: root
 # there has CAP_NET_ADMIN over the device's namespace, but not over the one
 # the device was created in, where its sockets live. Changing what is
@@ -231,10 +235,7 @@ moved_to_userns()
 	unshare -U -r -n sleep 600 &
 	pid=$!
 	holders+=($pid)
-	for _ in $(seq 100); do
-		[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-		sleep 0.1
-	done
+	wgt_wait_until 10 netns_differs "$pid"
 	ip link add wgeu type wireguard &&
 	wg set wgeu private-key "$work/k5" listen-port 51840 peer "$p6" allowed-ips 10.6.0.0/16 &&
 	ip link set wgeu up &&
@@ -249,10 +250,7 @@ moved_to_userns()
 	fi
 	# The device dies with the namespace, its sockets (here) with it.
 	release_port
-	for _ in $(seq 100); do
-		ss -Hlun 'sport = :51840 or sport = :51841' | grep -q . || break
-		sleep 0.1
-	done
+	wgt_wait_until 10 udp_free 'sport = :51840 or sport = :51841'
 	return $rc
 }
 

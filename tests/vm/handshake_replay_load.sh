@@ -141,14 +141,12 @@ flood_start=$(date +%s.%N)
 # Wait (at most 8 s) for the device to go under load, then start the
 # legitimate handshake: wireguard-go's first initiation has no MAC2 and
 # draws a cookie; its retry, REKEY_TIMEOUT (5 s) later, carries MAC2.
+wgr0_under_load()
+{
+	[ "$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')" -gt 0 ]
+}
 loaded=0
-for i in $(seq 80); do
-	if [ "$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')" -gt 0 ]; then
-		loaded=1
-		break
-	fi
-	sleep 0.1
-done
+wgt_wait_until 8 wgr0_under_load && loaded=1
 echo "# under load after $(since "$flood_start") s of flood: $loaded"
 ktap_check "(b) the flood puts wgr0 under load (trace: under_load on=1)" '[ $loaded = 1 ]'
 
@@ -159,10 +157,7 @@ t_ping=$(since "$t0")
 flooding=0
 kill -0 $flood_pid 2>/dev/null && flooding=1
 # wait for the flooder (bounded by its own SECONDS plus 2 s of draining)
-for i in $(seq $(( (FLOOD_SECONDS + 10) * 10 ))); do
-	kill -0 $flood_pid 2>/dev/null || break
-	sleep 0.1
-done
+wgt_wait_until $((FLOOD_SECONDS + 10)) wgt_gone "$flood_pid"
 wgt_kill_wait "$flood_pid" 5
 flood_pid=
 sed 's/^/# flood: /' "$tmp/flood.out"

@@ -75,13 +75,15 @@ move_and_back()
 ktap_check "a device moved to another namespace and back keeps sockets and config" 'move_and_back'
 ktap_check "... and everything was freed" 'wgt_all_freed'
 
+no_live_devices() { [ "$(wgt_live devices)" = 0 ]; }
+
 # A dump started and never read on: the kernel has sent its first message
 # and waits for us to read before it builds the next. Meanwhile the device
 # moves to another namespace, which is deleted: the device must die with it,
 # whatever the dump holds (chapter 1, "Reading the configuration").
 unread_dump()
 {
-	local pid i devices
+	local pid devices
 	ip netns add wgtdu1 && ip netns add wgtdu2 || return 1
 	ip -n wgtdu1 link add wgd0 type wireguard || return 1
 	ip netns exec wgtdu1 python3 -c '
@@ -95,17 +97,11 @@ nl.send(family, wgnl.WG_CMD_GET_DEVICE, wgnl.WG_GENL_VERSION,
 print("started", flush=True)
 time.sleep(60)' "$WGTOUR_ROOT/tests/lib" > "$work/dump.out" 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
-		grep -q started "$work/dump.out" && break
-		sleep 0.1
-	done
+	wgt_wait_until 10 grep -q started "$work/dump.out"
 	grep -q started "$work/dump.out" || { cat "$work/dump.out"; kill $pid; return 1; }
 	ip -n wgtdu1 link set wgd0 netns wgtdu2 || return 1
 	ip netns del wgtdu2
-	for i in $(seq 100); do
-		[ "$(wgt_live devices)" = 0 ] && break
-		sleep 0.1
-	done
+	wgt_wait_until 10 no_live_devices
 	devices=$(wgt_live devices)
 	echo "# an unread dump open, the device's namespace deleted: $devices live devices after 10 s"
 	kill $pid

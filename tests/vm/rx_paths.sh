@@ -210,21 +210,23 @@ combos()
 	done
 }
 
+# bt_count_reached PATTERN N - bpftrace has printed N lines that match.
+bt_count_reached()
+{
+	[ "$(grep -c "$1" "$tmp/bt.out")" -ge "$2" ]
+}
+
 # bad_source N LABEL - pings from an address wgaN does not allow for wgbN
 bad_source()
 {
-	local n=$1 label=$2 before after i got bt0 pingrc=0 okrc sent t0 pk0 pk1
+	local n=$1 label=$2 before after got bt0 pingrc=0 okrc sent t0 pk0 pk1
 	local pat="^drop wga$n reason=$not_allowed\$"
 	t0=$(date +%s)
 	ip -n $B addr add 10.0.$n.99/24 dev wgb$n
 	ip -n $B addr add fd00:$n::99/64 dev wgb$n nodad
 	before=$(wgt_rx_stat $A wga$n dropped)
 	pk0=$(wgt_rx_stat $A wga$n packets)
-	for i in $(seq 600); do
-		grep -q Attaching "$tmp/bt.out" && break
-		kill -0 $bt_pid 2>/dev/null || break
-		sleep 0.1
-	done
+	wgt_wait_until --while-alive "$bt_pid" 60 grep -q Attaching "$tmp/bt.out"
 	grep -q Attaching "$tmp/bt.out" || { echo "# bpftrace did not attach:"; sed 's/^/#   /' "$tmp/bt.out"; }
 	bt0=$(grep -c "$pat" "$tmp/bt.out")
 	# No answer is expected: -W bounds the wait after the last request.
@@ -232,10 +234,7 @@ bad_source()
 	ip netns exec $B ping -q -c $BADPINGS -i 0.2 -W 1 -I fd00:$n::99 fd00:$n::1 > "$tmp/bad6" 2>&1 && pingrc=1
 	sent=$(cat "$tmp/bad4" "$tmp/bad6" | awk '/packets transmitted/ { n += $1 } END { print n + 0 }')
 	# bpftrace's output may lag a little behind the events
-	for i in $(seq 50); do
-		[ $(($(grep -c "$pat" "$tmp/bt.out") - bt0)) -ge "$sent" ] && break
-		sleep 0.1
-	done
+	wgt_wait_until 5 bt_count_reached "$pat" $((bt0 + sent))
 	sleep 0.3
 	after=$(wgt_rx_stat $A wga$n dropped)
 	pk1=$(wgt_rx_stat $A wga$n packets)

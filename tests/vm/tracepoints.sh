@@ -24,7 +24,7 @@ tracepoint:wgtour:socket_open    { printf("socket %d %d\n", args->family, args->
 tracepoint:wgtour:device_destroy { printf("destroy %s\n", str(args->name)); exit(); }
 interval:s:120 { exit(); }' > "$out" 2>&1 &
 pid=$!
-for _ in $(seq 300); do grep -qx ready "$out" && break; sleep 0.2; done
+wgt_wait_until --every 0.2 60 grep -qx ready "$out"
 ip link add wgtrace0 type wireguard
 wg set wgtrace0 listen-port 51999
 ip link set wgtrace0 up

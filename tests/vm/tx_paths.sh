@@ -391,11 +391,13 @@ echo "# three netns: UDP sockets on 51850/51851 in $O: $so; any UDP socket in $X
 ktap_check "three netns: the listening sockets (IPv4 and IPv6, 2 ports) are in $O ($so of 4), none in $X ($sx) or $Y ($sy)" \
 	'[ "$so" = 4 ] && [ "$sx" = 0 ] && [ "$sy" = 0 ]'
 ip netns del $O
+# moved_devices_gone - neither wgx0 (in $X) nor wgy0 (in $Y) is there.
+moved_devices_gone()
+{
+	! ip -n $X link show wgx0 > /dev/null 2>&1 && ! ip -n $Y link show wgy0 > /dev/null 2>&1
+}
 gone=0
-for i in $(seq 50); do
-	ip -n $X link show wgx0 > /dev/null 2>&1 || ip -n $Y link show wgy0 > /dev/null 2>&1 || { gone=1; break; }
-	sleep 0.1
-done
+wgt_wait_until 5 moved_devices_gone && gone=1
 ktap_check "three netns: deleting $O deletes the devices it made, in $X and $Y" '[ $gone = 1 ]'
 ip netns del $X
 ip netns del $Y

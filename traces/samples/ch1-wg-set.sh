@@ -14,6 +14,7 @@
 # timings and addresses.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/wait.sh
 mkdir -p build/traces
 out=build/traces/ch1-wg-set.txt
 raw=$(mktemp)
@@ -81,7 +82,7 @@ tracepoint:wgtour:allowedips_insert, tracepoint:wgtour:allowedips_remove {
 END { clear(@t0); }' > "$raw" 2> "$raw.err" &
 bpf=$!
 # BEGIN runs once every probe is attached (that takes a while under TCG).
-for _ in $(seq 300); do grep -qx ready "$raw" && break; sleep 0.2; done
+wgt_wait_until --every 0.2 60 grep -qx ready "$raw"
 # The start marker: from here on, every command is in the trace.
 /bin/true
 

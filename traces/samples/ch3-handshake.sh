@@ -22,6 +22,7 @@
 # names in every recording; indices and timings change from run to run.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/wait.sh
 mkdir -p build/traces
 out=build/traces/ch3-handshake.txt
 raw=$(mktemp)
@@ -55,7 +56,7 @@ ip -n wgt-a link set wg0 up
 
 ip netns exec wgt-b wireguard-go -f wg1 > /tmp/wggo.log 2>&1 &
 gopid=$!
-for _ in $(seq 50); do [ -S /var/run/wireguard/wg1.sock ] && break; sleep 0.2; done
+wgt_wait_until --every 0.2 10 [ -S /var/run/wireguard/wg1.sock ]
 ip netns exec wgt-b wg set wg1 private-key /tmp/kb listen-port 51821 \
 	peer "$pa" allowed-ips 10.0.0.1/32 endpoint 192.0.2.1:51820
 ip -n wgt-b addr add 10.0.0.2/24 dev wg1
@@ -150,7 +151,7 @@ tracepoint:wgtour:rx_drop, tracepoint:wgtour:tx_drop /@t0 != 0/ {
 END { clear(@t0); }' > "$raw" 2> "$raw.err" &
 bpf=$!
 # BEGIN runs once every probe is attached (that takes a while under TCG).
-for _ in $(seq 300); do grep -qx ready "$raw" && break; sleep 0.2; done
+wgt_wait_until --every 0.2 60 grep -qx ready "$raw"
 # The start marker: from here on, every command is in the trace.
 /bin/true
 

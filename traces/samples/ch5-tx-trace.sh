@@ -33,6 +33,7 @@ fi
 
 # --- inside the lab VM ---
 . labs/topo/two-peers.sh
+. tests/lib/wait.sh
 mkdir -p "$out"
 topo_up > /dev/null || exit 1
 pa=$(cat /tmp/topo-a.pub) pb=$(cat /tmp/topo-b.pub)
@@ -158,10 +159,7 @@ BT
 
 BPFTRACE_PERF_RB_PAGES=1024 bpftrace /tmp/ch5.bt > "$out/trace.txt" 2> "$out/bpftrace.err" &
 bt=$!
-for _ in $(seq 600); do
-	grep -q '^# tracing' "$out/trace.txt" && break
-	sleep 0.2
-done
+wgt_wait_until --every 0.2 120 grep -q '^# tracing' "$out/trace.txt"
 ip netns exec wgt-b iperf3 -s -1 -D -B 10.0.0.2
 ip netns exec wgt-a ping -c 1 -W 10 10.0.0.2 > /dev/null || echo "ping failed"
 ip netns exec wgt-a iperf3 -c 10.0.0.2 -t 1 -f m > "$out/iperf3.txt" 2>&1

@@ -11,6 +11,7 @@
 # host script judges.
 #
 # usage: stock_interop.sh a|b DIR     (DIR holds ka kb pa pb psk, from the host)
+. "$(dirname "$0")/../../lib/wait.sh"
 me=$1 dir=$2
 if [ "$me" = a ]; then
 	peer=b mine=1 theirs=2
@@ -85,10 +86,7 @@ log "modules: ${mods%,}"
 
 # The link between the VMs: virtio_net comes from the shared /lib/modules.
 modprobe virtio_net || abort "modprobe virtio_net failed"
-for i in $(seq 50); do
-	[ -e /sys/class/net/eth0 ] && break
-	sleep 0.1
-done
+wgt_wait_until 5 [ -e /sys/class/net/eth0 ]
 ip addr add 192.0.2.$mine/24 dev eth0 || abort "no eth0"
 ip link set eth0 up
 mark "up-$me"

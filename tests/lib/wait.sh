@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Waiting for a condition, written once. Sourced by ktap.sh (so by every
+# test), and by the scripts that source no test library: the trace
+# recordings in traces/samples/ and the guest side of tests/vm2/.
+#
+#   wgt_wait_until [--every INTERVAL] [--while-alive PID] SECONDS COMMAND...
+#       run COMMAND until it succeeds, every INTERVAL seconds (0.1 unless
+#       told), SECONDS / INTERVAL times at most; its status is the last
+#       run's. Both numbers are decimal seconds, e.g. 60 or 0.5. With
+#       --while-alive, stop early, after one last run, once process PID has
+#       exited (the one that was to make COMMAND true: no use waiting on).
+#   wgt_gone PID
+#       true when process PID no longer runs.
+#
+# COMMAND runs as it is given, never through eval: a simple command
+# ("grep -q started FILE", "[ -s FILE ]") or a function. A condition with a
+# pipe, a "!", a "||" or a "$(...)" that must be read again on every try
+# is a small function of the caller's; it sees the caller's variables.
+
+wgt_gone()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# _wgt_ms SECONDS VAR - set VAR to SECONDS (a decimal) in milliseconds;
+# false, and nothing set, unless SECONDS is a decimal number.
+_wgt_ms()
+{
+	local _wgt_int _wgt_frac=
+	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] || return 1
+	_wgt_int=${1%%.*}
+	[[ $1 == *.* ]] && _wgt_frac=${1#*.}
+	_wgt_frac=${_wgt_frac}000
+	printf -v "$2" %d $((10#$_wgt_int * 1000 + 10#${_wgt_frac:0:3}))
+}
+
+# Underscored names: a function given as COMMAND sees the caller's variables.
+wgt_wait_until()
+{
+	local _wgt_args="$*" _wgt_every=0.1 _wgt_watch='' _wgt_pid _wgt_every_ms _wgt_secs_ms _wgt_tries _wgt_rc
+	while [ $# -ge 2 ]; do
+		case $1 in
+		--every)	_wgt_every=$2 ;;
+		--while-alive)	_wgt_watch=1 _wgt_pid=$2 ;;
+		*)		break ;;
+		esac
+		shift 2
+	done
+	if ! _wgt_ms "$_wgt_every" _wgt_every_ms || [ "$_wgt_every_ms" = 0 ] ||
+	   ! _wgt_ms "${1:-}" _wgt_secs_ms || [ $# -lt 2 ]; then
+		echo "wgt_wait_until: wants [--every INTERVAL] [--while-alive PID] SECONDS COMMAND..., got: $_wgt_args" >&2
+		return 2
+	fi
+	shift
+	_wgt_tries=$(((_wgt_secs_ms + _wgt_every_ms - 1) / _wgt_every_ms))
+	while :; do
+		"$@"
+		_wgt_rc=$?
+		_wgt_tries=$((_wgt_tries - 1))
+		if [ "$_wgt_rc" = 0 ] || [ "$_wgt_tries" -le 0 ]; then
+			return "$_wgt_rc"
+		fi
+		if [ -n "$_wgt_watch" ] && wgt_gone "$_wgt_pid"; then
+			"$@"
+			return
+		fi
+		sleep "$_wgt_every"
+	done
+}
