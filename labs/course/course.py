@@ -133,7 +133,7 @@ def cmd_start(reg, a):
     found = marked(src)
     if x["id"] not in found:
         print("start: %s has no LAB(%s) region: the assignment is not marked yet "
-              "(make assignments)" % (os.path.relpath(src, ROOT), x["id"]), file=sys.stderr)
+              "(make labs)" % (os.path.relpath(src, ROOT), x["id"]), file=sys.stderr)
         return 1
     if os.path.exists(dest):
         if not a.force:

@@ -68,4 +68,4 @@ def assignment(reg, lab):
     for a in reg["assignments"]:
         if a["id"] == lab:
             return a
-    raise RegistryError("no assignment %s (make assignments lists them)" % lab)
+    raise RegistryError("no assignment %s (make labs lists them)" % lab)
