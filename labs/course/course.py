@@ -9,6 +9,8 @@ usage: labs/course/course.py labs
        labs/course/course.py plan ID
        labs/course/course.py score ID --results DIR [--vm-rc N] [--module DIR] [--out DIR]
        labs/course/course.py verdict ID skeleton|reference GRADE
+       labs/course/course.py passed ID N GRADE
+       labs/course/course.py classroom ID [--repo OWNER/NAME] [--ref REF]
 
 labs         the labs, one per chapter, and whether each exists yet
              (labs/NAME/run.sh, make lab-NAME)
@@ -29,6 +31,9 @@ score        score a grading run (labs/course/score.py): print a line per
              check and the total, write grade.tap and grade.json to OUT
              (default: the results directory's parent); exit 0 only when
              every check passed
+passed       exit 0 when check N (from 1) of GRADE passed, 1 when not
+classroom    print a GitHub Classroom workflow for ID: make grade, then one
+             grader step per check, worth its points (docs/course.md)
 verdict      does GRADE (a grade.json) score the skeleton (or the reference
              solution) of ID as the registry expects? make check-labs asks;
              exit 1 otherwise
@@ -221,6 +226,84 @@ def cmd_verdict(reg, a):
     return 1 if wrong else 0
 
 
+def cmd_passed(reg, a):
+    """Exit 0 when check N (from 1, grade.tap's numbering) passed: one
+    GitHub Classroom grader step per check carries its points over."""
+    x = registry.assignment(reg, a.id)
+    with open(a.grade) as f:
+        g = json.load(f)
+    if g["assignment"] != x["id"] or not 1 <= a.n <= len(g["checks"]):
+        print("passed: %s has no check %d of %s" % (a.grade, a.n, x["id"]), file=sys.stderr)
+        return 2
+    c = g["checks"][a.n - 1]
+    print("%s %s: %s" % ("ok" if c["ok"] else "FAIL", c["name"], c["detail"]))
+    return 0 if c["ok"] else 1
+
+
+def cmd_classroom(reg, a):
+    """A GitHub Classroom workflow for assignment ID (docs/course.md)."""
+    x = registry.assignment(reg, a.id)
+    grade = "course/build/course/%s/grade.json" % x["id"]
+    print(CLASSROOM_HEAD % {"id": x["id"], "repo": a.repo, "ref": a.ref})
+    ids = []
+    for n, c in enumerate(x["checks"], 1):
+        ids.append("check-%d" % n)
+        print(CLASSROOM_STEP % {"n": n, "name": c["name"].replace('"', "'"), "lab": x["id"],
+                                "grade": grade, "points": c["points"]})
+    print("      - name: Autograding Reporter")
+    print("        uses: classroom-resources/autograding-grading-reporter@v1")
+    print("        env:")
+    for i in ids:
+        print('          %s_RESULTS: "${{steps.%s.outputs.result}}"' % (i.upper(), i))
+    print("        with:")
+    print("          runners: %s" % ",".join(ids))
+    return 0
+
+
+# The grader runs from the course's own repository at a commit the
+# instructor pins (REPO, REF), not from the student's, which could change
+# it; the student's repository gives only its module/.
+CLASSROOM_HEAD = """# .github/workflows/classroom.yml for %(id)s, written by
+# labs/course/course.py classroom: make grade on the student's module/,
+# then one grader step per check, worth that check's points.
+name: Autograding Tests
+'on': [push, workflow_dispatch, repository_dispatch]
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    container: debian:12
+    timeout-minutes: 120
+    steps:
+      - name: the student's repository
+        uses: actions/checkout@v4
+        with:
+          path: student
+      - name: the course, at the commit the instructor chose
+        uses: actions/checkout@v4
+        with:
+          repository: %(repo)s
+          ref: %(ref)s
+          path: course
+      - name: make grade (its output is the student's feedback)
+        run: |
+          apt-get update -q && apt-get install -y -q make
+          make -C course grade LAB=%(id)s SRC="$GITHUB_WORKSPACE/student/module" || true"""
+
+CLASSROOM_STEP = """      - name: "%(name)s"
+        id: check-%(n)d
+        uses: classroom-resources/autograding-command-grader@v1
+        with:
+          test-name: "%(name)s"
+          command: python3 course/labs/course/course.py passed %(lab)s %(n)d %(grade)s
+          timeout: 1
+          max-score: %(points)d"""
+
+
 def arguments(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -243,6 +326,14 @@ def arguments(argv):
     p.add_argument("--vm-rc", type=int, help="labs/vm/run's exit status (none: it did not run)")
     p.add_argument("--module", help="the module directory that was graded (for the JSON)")
     p.add_argument("--out")
+    p = sub.add_parser("passed")
+    p.add_argument("id")
+    p.add_argument("n", type=int, help="the check's number, from 1 (as in grade.tap)")
+    p.add_argument("grade", help="the grade.json")
+    p = sub.add_parser("classroom")
+    p.add_argument("id")
+    p.add_argument("--repo", default="OWNER/wgtour", help="the course's repository on GitHub")
+    p.add_argument("--ref", default="main", help="the commit (or tag) of it to grade with")
     p = sub.add_parser("verdict")
     p.add_argument("id")
     p.add_argument("model", choices=("skeleton", "reference"))

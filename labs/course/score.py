@@ -137,8 +137,8 @@ def summary(checks):
     got = sum(c["points"] for c in checks)
     most = sum(c["max_points"] for c in checks)
     passed = sum(c["ok"] for c in checks)
-    return got, most, "%d/%d points (%d of %d checks passed)" % (got, most, passed,
-                                                                 len(checks))
+    return got, most, "%d/%d points (%d%%), %d of %d checks passed" % (
+        got, most, 100 * got // most if most else 100, passed, len(checks))
 
 
 def lines(assignment, checks):

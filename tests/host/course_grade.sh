@@ -12,14 +12,16 @@
 # failed, a kernel report, a module that did not build. Last, course.py
 # verdict (make check-labs): a good run is what the reference must score,
 # and a run failing what the untouched skeleton should fail is the
-# skeleton's, and neither is taken for the other.
+# skeleton's, and neither is taken for the other. And what GitHub Classroom
+# runs: course.py passed (one check's verdict as an exit status) and the
+# workflow course.py classroom writes (a grader step per check, its points).
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ktap_plan 14
+ktap_plan 17
 
 # program NUM NAME RESULT... - one test program's TAP as tests/run-suite.sh
 # prints it: the runner's "# " before each of the program's own lines
@@ -151,4 +153,19 @@ ktap_check "verdict: the good run scores as the reference must, not as the skele
 ktap_check "verdict: the skeleton-like run ($points) scores as the skeleton must" \
 	'verdict skeleton skeleton'
 ktap_check "verdict: ... and is not taken for the reference" '! verdict skeleton reference'
+
+passed()	# NAME N: course.py passed's exit status for check N of NAME's run
+{
+	python3 labs/course/course.py passed ch4-replay "$2" "$tmp/$1/grade.json" 2>&1 | sed 's/^/#   /'
+	return "${PIPESTATUS[0]}"
+}
+ktap_check "passed: exit 0 for a check that passed, 1 for one that failed" \
+	'passed good 2; [ $? = 0 ] && { passed selftest 2; [ $? = 1 ]; }'
+ktap_check "passed: exit 2 for a check that does not exist (not a silent 0)" \
+	'passed good 9; [ $? = 2 ]'
+python3 labs/course/course.py classroom ch4-replay > "$tmp/classroom.yml"
+ktap_check "classroom: a grader step per check, the points summing to the assignment's 10" \
+	'[ "$(grep -c "uses: classroom-resources/autograding-command-grader@v1" "$tmp/classroom.yml")" = 8 ] &&
+	 [ "$(awk "/max-score:/ { n += \$2 } END { print n }" "$tmp/classroom.yml")" = 10 ] &&
+	 grep -q "runners: check-1,check-2,check-3,check-4,check-5,check-6,check-7,check-8$" "$tmp/classroom.yml"'
 ktap_finish
