@@ -14,7 +14,6 @@ Touches READY_FILE once it is watching, so the caller can start the
 traffic; gives up after SECONDS (default 60). Prints what it replayed;
 exits 1 when it saw fewer than COUNT messages.
 """
-import os
 import socket
 import struct
 import sys
