@@ -49,6 +49,24 @@ lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 lab-tx: module ## the transmission lab: GSO packets cut, encrypted on several CPUs, sent
 	@labs/tx/run.sh
 
+labs: ## list the labs (one per chapter) and the coding assignments
+	@echo "The labs, in course order (make lab-NAME):"
+	@python3 labs/course/course.py labs
+	@echo
+	@echo "The coding assignments (make lab-start LAB=ID, then make grade LAB=ID):"
+	@python3 labs/course/course.py assignments
+
+lab-start: ## a student copy of an assignment: make lab-start LAB=ID (build/course/ID/module; FORCE=1 remakes it)
+	@[ -n "$(LAB)" ] || { echo "usage: make lab-start LAB=ID (make labs lists them)"; exit 2; }
+	@python3 labs/course/course.py start $(LAB) $(if $(FORCE),--force)
+
+grade: setup ## grade an assignment in the lab VM: make grade LAB=ID [SRC=DIR]; points, build/course/ID/grade.json
+	@[ -n "$(LAB)" ] || { echo "usage: make grade LAB=ID [SRC=DIR] (make labs lists them)"; exit 2; }
+	@labs/course/grade.sh $(LAB) $(SRC)
+
+check-labs: setup ## the course's own tests: every skeleton and reference builds (W=1); VM=1 grades both too
+	@labs/course/check-labs.sh $(if $(VM),--vm) $(LAB)
+
 bench: module ## iperf3 TCP/UDP and ping: wgtour.ko vs stock wireguard.ko vs wireguard-go, and the tracepoints' cost
 	@labs/bench/run.sh
 
@@ -56,4 +74,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check check-long mutate lab-rx lab-tx bench clean
+.PHONY: help setup module lint book shell check check-long mutate lab-rx lab-tx labs lab-start \
+	grade check-labs bench clean

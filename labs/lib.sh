@@ -168,7 +168,13 @@ lab_host_main()
 		python3 "$root/$renderer" "$out/trace.txt" --out "$out" | tee -a "$out/summary.txt"
 		rc=${PIPESTATUS[0]}
 	fi
+	# The same trace for the standard viewers (Perfetto, chrome://tracing).
+	if [ "$rc" = 0 ]; then
+		python3 "$root/traces/chrome.py" "$out/trace.txt" -o "$out/trace.json"
+		rc=$?
+	fi
 	echo "lab-$kind: $(( $(date +%s) - start )) s; results in build/labs/$kind/:" \
-		"summary.txt, trace.txt, swimlane.svg, stages.svg (VM logs: build/vm/runs/lab-$kind/)"
+		"summary.txt, trace.txt, swimlane.svg, stages.svg, trace.json (Perfetto)" \
+		"(VM logs: build/vm/runs/lab-$kind/)"
 	exit "$rc"
 }

@@ -81,15 +81,19 @@ class Stage:
             self.fail(f'{name}: the runner says not ok')
 
 
-def judge(name, rc, plan, path, ci):
-    stage = Stage(name, ci)
+def read_tap(path):
+    """What a stage's TAP file holds: its plan (None when it has none), its
+    programs in order as (ok, name, leaves, plan), each leaf an (ok,
+    description) pair and the plan None when the program printed none, and
+    the leaves after the last program line. A missing file holds nothing.
+    labs/course/score.py reads the grader's TAP with it too."""
     try:
         with open(path, errors='replace') as f:
             lines = [line.rstrip('\r\n') for line in f]
     except OSError:
         lines = []
     top_plan = None
-    programs = 0
+    programs = []
     leaves, leaf_plan = [], None
     for line in lines:
         m = LEAF_PLAN.match(line)
@@ -106,9 +110,17 @@ def judge(name, rc, plan, path, ci):
             continue
         m = TOP.match(line)
         if m:
-            programs += 1
-            stage.program(m.group(1) == 'ok', m.group(2), leaves, leaf_plan)
+            programs.append((m.group(1) == 'ok', m.group(2), leaves, leaf_plan))
             leaves, leaf_plan = [], None
+    return top_plan, programs, leaves
+
+
+def judge(name, rc, plan, path, ci):
+    stage = Stage(name, ci)
+    top_plan, programs, leaves = read_tap(path)
+    for program in programs:
+        stage.program(*program)
+    programs = len(programs)
     if leaves:
         stage.fail(f'{len(leaves)} results after the last program line (cut short)')
     if top_plan is None:
