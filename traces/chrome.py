@@ -134,7 +134,7 @@ def main(argv):
         return 1 if bad else 0
     if not a.trace:
         ap.error("a TRACE, or --check JSON")
-    events, _, _ = render.parse(a.trace)
+    events, _ = render.parse(a.trace)
     out = a.out or os.path.splitext(a.trace)[0] + ".json"
     doc = export(events, "wgtour: %s" % os.path.basename(a.trace))
     with open(out, "w") as f:

@@ -118,7 +118,7 @@ def addr(text):
 
 
 def parse(path):
-    """Events (sorted by time), drop reason names, comment lines."""
+    """Events (sorted by time, reasons by name), comment lines."""
     events, reasons, notes = [], {"drop_reason": {}, "wgtour_drop_reason": {}}, []
     with open(path, errors="replace") as f:
         for line in f:
@@ -138,7 +138,10 @@ def parse(path):
             events.append(Event(int(parts[0]), int(parts[1]), parts[2],
                                 ctx, parts[4], fields))
     events.sort(key=lambda e: e.ts)
-    return events, reasons, notes
+    for e in events:
+        if "reason" in e.f:
+            e.f["reason"] = reason_name(e, reasons)
+    return events, notes
 
 
 def packets_of(events):
@@ -196,7 +199,7 @@ def pick(packets, n=None):
     return full[0] if full else (packets[0] if packets else None)
 
 
-def detail(e, reasons):
+def detail(e):
     f = e.f
     if e.name == "rx_udp":
         return "len=%s from=%s" % (f.get("len"), f.get("from", f.get("from6")))
@@ -211,24 +214,23 @@ def detail(e, reasons):
         return "gro_result=%s (%s)" % (f.get("gro_result"), GRO_RESULTS.get(f.get("gro_result"), "?"))
     keep = ("counter", "fresh", "budget", "queued", "work_done", "complete",
             "work", "reason", "queue_len")
-    return other_detail(e, reasons, keep)
+    return other_detail(e, keep)
 
 
-def reason_of(e, reasons):
+def reason_name(e, reasons):
     """An event's reason by name: kfree_skb's from the kernel's list, our
-    drop events' from wgtour's (the number itself if the list lacks it)."""
+    events' from wgtour's (the number itself if the list lacks it)."""
     table = reasons["drop_reason" if e.name == "kfree_skb" else "wgtour_drop_reason"]
     num = e.f.get("reason", "?")
     return table.get(num, num)
 
 
-def other_detail(e, reasons, keep):
+def other_detail(e, keep):
     """A kfree_skb's reason and place; for other events, the fields KEEP."""
     f = e.f
     if e.name == "kfree_skb":
-        return "reason=%s at %s" % (reason_of(e, reasons), f.get("at"))
-    shown = dict(f, reason=reason_of(e, reasons)) if "reason" in f else f
-    return " ".join("%s=%s" % (k, shown[k]) for k in keep if k in shown)
+        return "reason=%s at %s" % (f.get("reason"), f.get("at"))
+    return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
 
 
 # The event and stage columns' widths in rx's tables (tx's are its own).
@@ -249,7 +251,7 @@ def event_line(e, t0, words, details, widths=WIDTHS, indent="  "):
         widths[1], words.get(e.name, ""), details)
 
 
-def show_packet(p, reasons, out):
+def show_packet(p, out):
     t0 = p.events[0].ts
     udp = p.first("rx_udp")
     out.append("One packet's path: skb %s, inner %s, %s bytes of UDP payload from %s"
@@ -257,7 +259,7 @@ def show_packet(p, reasons, out):
                   (udp.f.get("from") or udp.f.get("from6")) if udp else "?"))
     out.append(event_header())
     for e in p.events:
-        out.append(event_line(e, t0, WORDS, detail(e, reasons)))
+        out.append(event_line(e, t0, WORDS, detail(e)))
 
 
 def pct(values, q):
@@ -288,7 +290,7 @@ def stats(packets):
     return delta, edges, where
 
 
-def table(packets, events, reasons, out):
+def table(packets, events, out):
     delta, _, where = stats(packets)
     data = [p for p in packets if p.first("rx_data_enqueue")]
     hs = [p for p in packets if p.first("rx_handshake_enqueue")]
@@ -301,7 +303,7 @@ def table(packets, events, reasons, out):
     out.append("")
     stage_table(STAGES, delta, where, out)
     out.append("  (median and p99: microseconds since the packet's previous stage)")
-    drops = count_drops(events, reasons, "rx_drop", gro_chained)
+    drops = count_drops(events, "rx_drop", gro_chained)
     drop_lines(drops, "Drops and kernel frees by reason (kfree_skb events of our packets):",
                out)
 
@@ -335,15 +337,15 @@ def stage_table(stages, delta, where, out, widths=WIDTHS):
             med, p99, top[0], share))
 
 
-def count_drops(events, reasons, drop_event, kfree_note=lambda e: ""):
+def count_drops(events, drop_event, kfree_note=lambda e: ""):
     """wgtour's drops (DROP_EVENT) and the kernel's kfree_skb by reason."""
     drops = collections.Counter()
     for e in events:
         if e.name == drop_event:
-            drops["wgtour: " + reason_of(e, reasons)] += 1
+            drops["wgtour: " + e.f.get("reason", "?")] += 1
         elif e.name == "kfree_skb":
             drops["kernel kfree_skb: %s (in %s)" % (
-                reason_of(e, reasons), e.f.get("at"))
+                e.f.get("reason"), e.f.get("at"))
                 + kfree_note(e)] += 1
     return drops
 
@@ -576,7 +578,7 @@ def write_pictures(outdir, swimlane_svg, dot_text, what):
 def main():
     a = arguments(__doc__, "--packet", "wgtour reception: the stages of a packet")
 
-    events, reasons, notes = parse(a.trace)
+    events, notes = parse(a.trace)
     packets = packets_of(events)
     if a.check is not None:
         return check(packets, a.check)
@@ -589,9 +591,9 @@ def main():
 
     out = []
     p = pick(packets, a.packet)
-    show_packet(p, reasons, out)
+    show_packet(p, out)
     out.append("")
-    table(packets, events, reasons, out)
+    table(packets, events, out)
     trace_notes(notes, "packets", out)
     print("\n".join(out))
 

@@ -187,7 +187,7 @@ def pick(xmits, n=None):
     return xmits[0] if xmits else None
 
 
-def detail(e, reasons):
+def detail(e):
     f = e.f
     if e.name == "tx_xmit":
         return "len=%s gso_segs=%s %s -> %s" % (f.get("len"), f.get("gso_segs"),
@@ -199,18 +199,18 @@ def detail(e, reasons):
         return "n=%s skb=%s len=%s" % (f.get("n"), f.get("skb"), f.get("len"))
     keep = ("peer", "len", "queued", "index", "counter", "encrypt_cpu", "ok", "dev",
             "to", "err", "reason")
-    return render.other_detail(e, reasons, keep)
+    return render.other_detail(e, keep)
 
 
 # The event and stage columns' widths in the tables.
 WIDTHS = (18, 36)
 
 
-def line(e, t0, reasons, indent="  "):
-    return render.event_line(e, t0, WORDS, detail(e, reasons), WIDTHS, indent)
+def line(e, t0, indent="  "):
+    return render.event_line(e, t0, WORDS, detail(e), WIDTHS, indent)
 
 
-def show_xmit(x, reasons, out):
+def show_xmit(x, out):
     t0 = x.event.ts
     split = x.split()
     if split:
@@ -223,13 +223,13 @@ def show_xmit(x, reasons, out):
     out.append(render.event_header(WIDTHS))
     head = set(id(e) for e in x.head)
     for e in sorted(x.head + x.tail, key=lambda e: e.ts):
-        out.append(line(e, t0, reasons))
+        out.append(line(e, t0))
     for d in x.datagrams():
         if split:
             out.append("    segment %s: skb %s" % (d.n, d.skb))
         for e in d.events:
             if id(e) not in head:
-                out.append(line(e, t0, reasons, "    " if split else "  "))
+                out.append(line(e, t0, "    " if split else "  "))
     cpus = enc_cpus(x)
     grams = x.datagrams()
     sent = [d for d in grams if d.first("tx_send")]
@@ -246,7 +246,7 @@ def show_xmit(x, reasons, out):
             " (nonce order)" if order == sorted(order) else " (NOT in nonce order)"))
 
 
-def table(xmits, grams, events, reasons, out):
+def table(xmits, grams, events, out):
     delta, _, where = render.stats(grams)
     gso = [x for x in xmits if x.split()]
     segs = [d for x in gso for d in x.segs]
@@ -271,7 +271,7 @@ def table(xmits, grams, events, reasons, out):
     render.stage_table(STAGES, delta, where, out, WIDTHS)
     out.append("  (per datagram; a segment counts its parent's tx_xmit, tx_route and "
                "tx_gso_split; median and p99: microseconds since its previous stage)")
-    render.drop_lines(render.count_drops(events, reasons, "tx_drop"),
+    render.drop_lines(render.count_drops(events, "tx_drop"),
                       "Drops by reason (tx_drop, every wgtour device; kfree_skb of our skbs):",
                       out)
 
@@ -379,7 +379,7 @@ def check(xmits, grams, svgs):
 def main():
     a = render.arguments(__doc__, "--xmit", "wgtour transmission: the stages of a datagram")
 
-    events, reasons, notes = render.parse(a.trace)
+    events, notes = render.parse(a.trace)
     xmits, grams = group(events)
     if a.check is not None:
         return check(xmits, grams, a.check)
@@ -392,9 +392,9 @@ def main():
         return 1
 
     out = []
-    show_xmit(x, reasons, out)
+    show_xmit(x, out)
     out.append("")
-    table(xmits, grams, events, reasons, out)
+    table(xmits, grams, events, out)
     render.trace_notes(notes, "datagrams", out)
     print("\n".join(out))
 

@@ -206,7 +206,7 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    events, _, _ = render.parse(argv[0])
+    events, _ = render.parse(argv[0])
     print("TAP version 13")
     print("1..%d" % (len(argv) - 1))
     failed = 0
