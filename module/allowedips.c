@@ -247,6 +247,8 @@ void wgt_allowedips_remove_peer(struct wgt_allowedips *table,
 struct wgt_peer *wgt_allowedips_lookup(struct wgt_allowedips *table,
 				       int family, const void *addr)
 {
+	/* LAB(ch2-lookup): the peer of the longest prefix holding addr, under RCU, referenced */
+	/* LAB(ch2-lookup) skeleton: return NULL; */
 	unsigned int bits = wgt_family_bits(family);
 	struct wgt_peer *best = NULL, *peer;
 	struct wgt_trie_node *node;
@@ -268,6 +270,7 @@ struct wgt_peer *wgt_allowedips_lookup(struct wgt_allowedips *table,
 	best = wgt_peer_get_maybe_zero(best);
 	rcu_read_unlock_bh();
 	return best;
+	/* END LAB(ch2-lookup) */
 }
 
 /**

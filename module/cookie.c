@@ -109,6 +109,7 @@ static void wgt_cookie_rotate_secret(struct wgt_cookie_checker *checker)
 	up_write(&checker->lock);
 }
 
+/* LAB(ch3-cookie): the cookie of a sender: MAC(secret, its address and port) */
 /* The cookie for this sender: MAC(secret, address || port). */
 static void wgt_cookie_for(struct wgt_cookie_checker *checker,
 			   const u8 *source, size_t len, u8 out[WGT_COOKIE_LEN])
@@ -119,6 +120,7 @@ static void wgt_cookie_for(struct wgt_cookie_checker *checker,
 	up_read(&checker->lock);
 }
 
+/* END LAB(ch3-cookie) */
 /**
  * wgt_cookie_check_macs() - is this handshake message for us, and is its
  * sender proven?
@@ -131,6 +133,8 @@ static void wgt_cookie_for(struct wgt_cookie_checker *checker,
 enum wgt_mac_verdict wgt_cookie_check_macs(struct wgt_cookie_checker *checker,
 					   struct sk_buff *skb, bool check_mac2)
 {
+	/* LAB(ch3-cookie): MAC1 under our key, then (only when asked) MAC2 under the cookie */
+	/* LAB(ch3-cookie) skeleton: return WGT_MAC2_OK; */
 	struct wgt_msg_macs *macs = (void *)(skb->data + skb->len - sizeof(*macs));
 	size_t mac1_off = skb->len - sizeof(*macs);
 	size_t mac2_off = mac1_off + WGT_COOKIE_LEN;
@@ -149,6 +153,7 @@ enum wgt_mac_verdict wgt_cookie_check_macs(struct wgt_cookie_checker *checker,
 	wgt_mac(want, cookie, WGT_COOKIE_LEN, skb->data, mac2_off);
 	return crypto_memneq(want, macs->mac2, WGT_COOKIE_LEN) ? WGT_MAC1_OK :
 								 WGT_MAC2_OK;
+	/* END LAB(ch3-cookie) */
 }
 
 /**

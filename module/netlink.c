@@ -389,9 +389,11 @@ static int wgt_get_device_done(struct netlink_callback *cb)
 static int wgt_validate_allowedip(struct nlattr *nla, struct netlink_ext_ack *extack)
 {
 	struct nlattr *attrs[WGALLOWEDIP_A_MAX + 1];
+	int ret;
+	/* LAB(ch1-allowedip): the variables your checks need */
 	unsigned int len, bits;
 	u16 family;
-	int ret;
+	/* END LAB(ch1-allowedip) */
 
 	ret = nla_parse_nested(attrs, WGALLOWEDIP_A_MAX, nla, wgt_allowedip_policy,
 			       extack);
@@ -402,6 +404,7 @@ static int wgt_validate_allowedip(struct nlattr *nla, struct netlink_ext_ack *ex
 		NL_SET_ERR_MSG_ATTR(extack, nla, "allowed IP needs family, address and cidr");
 		return -EINVAL;
 	}
+	/* LAB(ch1-allowedip): family and address length must agree, the cidr fit the address */
 	family = nla_get_u16(attrs[WGALLOWEDIP_A_FAMILY]);
 	len = nla_len(attrs[WGALLOWEDIP_A_IPADDR]);
 	if (family == AF_INET && len == sizeof(struct in_addr)) {
@@ -417,6 +420,7 @@ static int wgt_validate_allowedip(struct nlattr *nla, struct netlink_ext_ack *ex
 				    "cidr longer than the address");
 		return -EINVAL;
 	}
+	/* END LAB(ch1-allowedip) */
 	return 0;
 }
 

@@ -163,7 +163,7 @@ static bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 static bool wgt_encrypt_skb(struct sk_buff *skb)
 {
 	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
-	unsigned int padded_len, padding, mtu = cb->mtu;
+	unsigned int padded_len, padding;
 	struct scatterlist sg[MAX_SKB_FRAGS + 8];
 	struct wgt_msg_data *header;
 	struct sk_buff *trailer;
@@ -171,9 +171,12 @@ static bool wgt_encrypt_skb(struct sk_buff *skb)
 	int num_frags;
 	u8 *tail;
 
+	/* LAB(ch5-padding): pad to a multiple of 16, but never past the MTU (cb->mtu) */
+	/* LAB(ch5-padding) skeleton: padded_len = skb->len; */
 	padded_len = ALIGN(skb->len, WGT_PADDING_MULTIPLE);
-	if (padded_len > mtu)
-		padded_len = max(skb->len, mtu);
+	if (padded_len > cb->mtu)
+		padded_len = max(skb->len, cb->mtu);
+	/* END LAB(ch5-padding) */
 	padding = padded_len - skb->len;
 	if (skb_cow_head(skb, WGT_SKB_HEADROOM + sizeof(*header)))
 		goto out;
