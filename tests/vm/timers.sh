@@ -28,6 +28,13 @@
 #               the kernel's timer wheel (at HZ=250, 27 s is level 3, 512
 #               jiffies = 2.05 s per slot), and the wheel rounds expiries up
 #               by at most 1/8 of the timeout (kernel/time/timer.c)
+#   listener    a session a initiated, then a sends nothing and only
+#               receives (b's persistent keepalives, wgd0 <- wge0): a
+#               starts the next handshake itself when a message comes in on
+#               a session older than REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT -
+#               REKEY_TIMEOUT (8.25 s at D=20), before it expires at
+#               REJECT_AFTER_TIME (9 s); left to expire, the session would be
+#               renewed by b instead (chapter 4, wgt_rekey_before_reject())
 #   give up     meanwhile, wgc0's peer has an endpoint where nothing answers
 #               (a closed port): one ping, then timer "retransmit_handshake"
 #               fires again and again, then "handshake_give_up". The module
@@ -65,7 +72,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-ktap_plan 10
+ktap_plan 11
 
 wgt_unload || exit 1
 insmod "$WGTOUR_KO" time_divisor=$D || { echo "# insmod time_divisor=$D failed"; exit 1; }
@@ -73,7 +80,7 @@ ktap_check "module loaded with time_divisor=$D" \
 	'[ "$(cat /sys/module/wgtour/parameters/time_divisor)" = "$D" ]'
 
 umask 077
-wgt_keys "$tmp" a b c
+wgt_keys "$tmp" a b c d e
 topo_veth_pair $A $B
 
 wgt_trace_start $trace 4096 keypair_create keys_zeroed timer_fired rx_keepalive \
@@ -187,7 +194,21 @@ kill "$listen_pid" 2>/dev/null
 wait "$listen_pid" 2>/dev/null
 listen_pid=
 
-# ---- give up (runs while the tunnel above stays silent) -----------------------
+# ---- listener (runs while the tunnel above stays silent) ----------------------
+ip -n $A link add wgd0 type wireguard
+ip netns exec $A wg set wgd0 private-key "$tmp/kd" listen-port 51840 \
+	peer "$(cat "$tmp/pe")" allowed-ips 10.0.8.2/32 endpoint 192.0.2.2:51841
+wgt_dev_up $A wgd0 10.0.8.1/24
+ip -n $B link add wge0 type wireguard
+ip netns exec $B wg set wge0 private-key "$tmp/ke" listen-port 51841 \
+	peer "$(cat "$tmp/pd")" allowed-ips 10.0.8.1/32 endpoint 192.0.2.1:51840 \
+	persistent-keepalive 1
+wgt_dev_up $B wge0 10.0.8.2/24
+# One ping: wgd0 initiates; from then on it only receives keepalives.
+ip netns exec $A ping -q -c 1 -W 2 10.0.8.2 > /dev/null 2>&1
+listen_start=$(date +%s)
+
+# ---- give up (runs while the tunnels above stay silent) ----------------------
 ip -n $A link add wgc0 type wireguard
 ip netns exec $A wg set wgc0 private-key "$tmp/kc" listen-port 51830 \
 	peer "$(cat "$tmp/pb")" allowed-ips 10.0.9.2/32 endpoint 192.0.2.2:51999
@@ -218,6 +239,18 @@ retry_gaps=$(events handshake_send wgc0 | awk '/type=1 / { if (n++) printf "%.3f
 echo "# give up: gaps between initiations: $retry_gaps"
 ktap_check "give up: each retry REKEY_TIMEOUT/D = $retry s (+ jitter up to $jitter s) after the one before" \
 	'[ -n "$retry_gaps" ] && extra=$jitter all_in_bounds "$retry" $retry_gaps'
+
+# ---- listener, the verdict ----------------------------------------------------
+# The tunnel has run far longer than REJECT_AFTER_TIME/D by now (give up
+# took ~REKEY_ATTEMPT_TIME/D); wait for it if not.
+sleep $(( listen_start + 12 - $(date +%s) > 0 ? listen_start + 12 - $(date +%s) : 0 ))
+events keypair_create wgd0 | head -3 | sed 's/^/#   wgd0 keypair_create /'
+early=$(awk -v d=$D 'BEGIN { print (180 - 10 - 5) / d }')
+reject=$(awk -v d=$D 'BEGIN { print 180 / d }')
+second=$(events keypair_create wgd0 | awk 'NR == 1 { f = $1 } NR == 2 { printf "%.2f %s", $1 - f, $NF; exit }')
+echo "# listener: wgd0's second session ${second:-never came} (s after the first, and who initiated); want initiator=1 after $early s, before $reject s"
+ktap_check "listener: a side that only receives renews its session itself, $early s after it began (got: ${second:-none})" \
+	'set -- $second; [ "$2" = initiator=1 ] && awk -v g="$1" -v e="$early" -v r="$reject" "BEGIN { exit !(g >= e - 0.01 && g < r) }"'
 
 # ---- zeroing ------------------------------------------------------------------
 zero_after=$(awk -v d=$D 'BEGIN { print 3 * 180 / d }')
