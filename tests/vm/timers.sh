@@ -86,14 +86,22 @@ topo_veth_pair $A $B
 wgt_trace_start $trace 4096 keypair_create keys_zeroed timer_fired rx_keepalive \
 	handshake_send || { echo "# cannot set up the trace instance"; exit 1; }
 
-ip -n $A link add wga0 type wireguard
-ip netns exec $A wg set wga0 private-key "$tmp/ka" listen-port 51820 \
-	peer "$(cat "$tmp/pb")" allowed-ips 10.0.0.2/32 endpoint 192.0.2.2:51820
-wgt_dev_up $A wga0 10.0.0.1/24
-ip -n $B link add wgb0 type wireguard
-ip netns exec $B wg set wgb0 private-key "$tmp/kb" listen-port 51820 \
-	peer "$(cat "$tmp/pa")" allowed-ips 10.0.0.1/32 endpoint 192.0.2.1:51820
-wgt_dev_up $B wgb0 10.0.0.2/24
+# tunnel NS DEV KEY PORT PEER_KEY PEER_PORT NET HOST PEER_HOST [OPTION...]
+# - device DEV in NS, address NET.HOST/24, whose one peer (PEER_KEY, the
+# peer's public key file) is NET.PEER_HOST at the other end of the veth;
+# OPTIONs go to that peer's "wg set".
+tunnel()
+{
+	local ns=$1 dev=$2 key=$3 port=$4 pkey=$5 pport=$6 net=$7 me=$8 them=$9 other
+	shift 9
+	other=$([ "$ns" = "$A" ] && echo 192.0.2.2 || echo 192.0.2.1)
+	ip -n "$ns" link add "$dev" type wireguard
+	ip netns exec "$ns" wg set "$dev" private-key "$key" listen-port "$port" \
+		peer "$(cat "$pkey")" allowed-ips "$net.$them/32" endpoint "$other:$pport" "$@"
+	wgt_dev_up "$ns" "$dev" "$net.$me/24"
+}
+tunnel $A wga0 "$tmp/ka" 51820 "$tmp/pb" 51820 10.0.0 1 2
+tunnel $B wgb0 "$tmp/kb" 51820 "$tmp/pa" 51820 10.0.0 2 1
 
 # events EVENT DEV - "SECONDS REST" for each event of DEV, in order
 events()
@@ -195,24 +203,14 @@ wait "$listen_pid" 2>/dev/null
 listen_pid=
 
 # ---- listener (runs while the tunnel above stays silent) ----------------------
-ip -n $A link add wgd0 type wireguard
-ip netns exec $A wg set wgd0 private-key "$tmp/kd" listen-port 51840 \
-	peer "$(cat "$tmp/pe")" allowed-ips 10.0.8.2/32 endpoint 192.0.2.2:51841
-wgt_dev_up $A wgd0 10.0.8.1/24
-ip -n $B link add wge0 type wireguard
-ip netns exec $B wg set wge0 private-key "$tmp/ke" listen-port 51841 \
-	peer "$(cat "$tmp/pd")" allowed-ips 10.0.8.1/32 endpoint 192.0.2.1:51840 \
-	persistent-keepalive 1
-wgt_dev_up $B wge0 10.0.8.2/24
+tunnel $A wgd0 "$tmp/kd" 51840 "$tmp/pe" 51841 10.0.8 1 2
+tunnel $B wge0 "$tmp/ke" 51841 "$tmp/pd" 51840 10.0.8 2 1 persistent-keepalive 1
 # One ping: wgd0 initiates; from then on it only receives keepalives.
 ip netns exec $A ping -q -c 1 -W 2 10.0.8.2 > /dev/null 2>&1
 listen_start=$(date +%s)
 
 # ---- give up (runs while the tunnels above stay silent) ----------------------
-ip -n $A link add wgc0 type wireguard
-ip netns exec $A wg set wgc0 private-key "$tmp/kc" listen-port 51830 \
-	peer "$(cat "$tmp/pb")" allowed-ips 10.0.9.2/32 endpoint 192.0.2.2:51999
-wgt_dev_up $A wgc0 10.0.9.1/24
+tunnel $A wgc0 "$tmp/kc" 51830 "$tmp/pb" 51999 10.0.9 1 2
 ip netns exec $A ping -q -c 1 -W 1 10.0.9.2 > /dev/null 2>&1
 give_deadline=$(( $(date +%s) + 3 * 90 / D + 10 ))
 while [ "$(date +%s)" -lt $give_deadline ]; do
