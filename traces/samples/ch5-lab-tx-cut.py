@@ -18,7 +18,7 @@ import render  # noqa: E402
 import render_tx  # noqa: E402
 
 path = sys.argv[1] if len(sys.argv) > 1 else "build/labs/tx/trace.txt"
-events, _, _ = render.parse(path)
+events, _ = render.parse(path)
 xmits, _ = render_tx.group(events)
 best = render_tx.pick(xmits)
 i = xmits.index(best)
