@@ -4,6 +4,8 @@
 # The repository root, whatever directory the caller runs from.
 WGTOUR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WGTOUR_BUILD=$WGTOUR_ROOT/build
+# The debug kernel (labs/vm/debug-kernel.sh) and its modules.
+WGTOUR_DEBUG_KERNEL=$WGTOUR_BUILD/debug-kernel
 
 # lab_kver - the newest installed Debian 6.1 generic kernel that has headers.
 # The ABI number moves with security updates, so it is looked up, never fixed.
