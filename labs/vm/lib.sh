@@ -24,14 +24,17 @@ lab_kver()
 	echo "$best"
 }
 
-# lab_initrd KVER - print the initramfs path, building it when it is missing
-# or older than the scripts that make it.
+# lab_initrd KVER [MODROOT] - print the initramfs path, building it when it
+# is missing or older than the scripts that make it, or than the modules of
+# a kernel installed under MODROOT (the debug kernel's, rebuilt in place).
 lab_initrd()
 {
-	local kver=$1 initrd=$WGTOUR_BUILD/vm/initramfs-$1.cpio.gz
+	local kver=$1 modroot=${2:-} initrd=$WGTOUR_BUILD/vm/initramfs-$1.cpio.gz
 	if [ ! -f "$initrd" ] || [ "$WGTOUR_ROOT/labs/vm/init" -nt "$initrd" ] ||
-	   [ "$WGTOUR_ROOT/labs/vm/mkinitramfs.sh" -nt "$initrd" ]; then
-		"$WGTOUR_ROOT/labs/vm/mkinitramfs.sh" "$kver" "$initrd" >&2 || return 1
+	   [ "$WGTOUR_ROOT/labs/vm/mkinitramfs.sh" -nt "$initrd" ] ||
+	   { [ -n "$modroot" ] && [ "$modroot/lib/modules/$kver/modules.dep" -nt "$initrd" ]; }; then
+		"$WGTOUR_ROOT/labs/vm/mkinitramfs.sh" "$kver" "$initrd" ${modroot:+"$modroot"} >&2 ||
+			return 1
 	fi
 	echo "$initrd"
 }
