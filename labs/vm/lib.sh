@@ -46,9 +46,12 @@ die()
 }
 
 # The first lines of every kind of kernel report: WARN(), BUG(), oopses,
-# refcount and list debugging, UBSAN, KASAN, kmemleak, lockdep, RCU and
-# hung-task detectors, workqueue lockups, and sleeping in atomic context.
-WGT_SPLAT='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|Call Trace|Kernel panic|UBSAN:|kernel BUG|KASAN:|kmemleak: [0-9]+ new suspected|INFO: task .* blocked for more than|rcu: INFO:|detected stall|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|BUG: workqueue lockup|ODEBUG:|cut here'
+# refcount and list debugging, UBSAN, KASAN, kmemleak (its scan's count in
+# the log, and each object of its report), lockdep, RCU and hung-task
+# detectors, workqueue lockups, sleeping in atomic context, and SLUB's
+# checks of red zones and poison ("BUG kmalloc-128 (Not tainted): ...",
+# no colon after BUG).
+WGT_SPLAT='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|Call Trace|Kernel panic|UBSAN:|kernel BUG|KASAN:|kmemleak: [0-9]+ new suspected|unreferenced object|INFO: task .* blocked for more than|rcu: INFO:|detected stall|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|BUG: workqueue lockup|ODEBUG:|BUG [^ ]+ \((Not t|T)ainted|cut here'
 
 # wgt_splat_scan LOG... - print the reports of the first log that has any
 # (a missing log is fine: a guest that died wrote no dmesg.txt). True when
