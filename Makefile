@@ -16,14 +16,23 @@ help: ## list the targets
 	@echo "wgtour - WireGuard in the Linux kernel, written to be read and traced"
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+		awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 setup: ## install missing Debian packages, unpack kernel tools (idempotent)
 	@scripts/setup.sh
 
+# WGTOUR_KERNEL=debug: the VM boots the debug kernel (labs/vm/run --kernel),
+# and the module is built against it, into build/debug-kernel/module/.
 module: setup ## build module/wgtour.ko against the lab kernel's headers (W=1), with BTF
+ifeq ($(WGTOUR_KERNEL),debug)
+	@labs/vm/debug-kernel.sh module
+else
 	@$(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module W=1 modules
 	@scripts/module-btf.sh
+endif
+
+debug-kernel: ## build the lab VM's debug kernel (KASAN, UBSAN, lockdep, kmemleak, ...); WGTOUR_KERNEL=debug make shell boots it
+	@labs/vm/debug-kernel.sh
 
 lint: setup ## checkpatch --strict and sparse (C=2) on the module
 	@tests/host/lint.sh
@@ -74,5 +83,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check check-long mutate lab-rx lab-tx labs lab-start \
-	grade check-labs bench clean
+.PHONY: help setup module debug-kernel lint book shell check check-long mutate lab-rx lab-tx labs \
+	lab-start grade check-labs bench clean

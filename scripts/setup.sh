@@ -5,6 +5,10 @@
 # of the kernel source tree we use (checkpatch, the kselftest framework,
 # upstream WireGuard's own selftest netns.sh, the upstream driver for
 # reference). Idempotent: quiet when nothing is missing.
+#
+# usage: scripts/setup.sh [PACKAGE...]
+# Extra packages are installed with the rest (labs/vm/debug-kernel.sh passes
+# the ones a kernel build needs beyond a module build's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -22,6 +26,7 @@ packages=(
 	# driving "make shell" from scripts and tests
 	tmux
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,9 @@
 #   wgtour_run    the run directory, relative to build/
 #   wgtour_mode   "cmd" (run build/<run>/cmd) or "shell" (interactive)
 #   wgtour_module "1" to load wgtour.ko before the command
+#   wgtour_ko     that wgtour.ko (the one built for this kernel)
+#   wgtour_moddir this kernel's modules, when the host's /lib/modules does
+#                 not have them (the debug kernel's, under build/)
 #   wgtour_cols, wgtour_rows  the host terminal's size, for the shell
 
 status_port=/dev/ttyS1
@@ -53,10 +56,19 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 \
 	wgout "$wgtour_root/build" || echo "guest: cannot mount build/" > "$status_port"
 rundir=$wgtour_root/build/$wgtour_run
 
+# modprobe looks in /lib/modules/$(uname -r): a kernel built here keeps its
+# modules under build/ (labs/vm/debug-kernel.sh); the overlay root lets us
+# point that name at them.
+if [ -n "${wgtour_moddir:-}" ]; then
+	ln -sfn "$wgtour_moddir" "/lib/modules/$(uname -r)"
+fi
+
 hostname wgtour-vm
 ip link set lo up
 export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export TERM=${wgtour_term:-linux} WGTOUR_ROOT=$wgtour_root WGTOUR_IN_VM=1
+# The tests load the same wgtour.ko (tests/lib/vm.sh).
+export WGTOUR_KO=${wgtour_ko:-$wgtour_root/module/wgtour.ko}
 cd "$wgtour_root" || finish 1
 
 # The stock module registers the same link kind and genetlink family as ours.
@@ -68,8 +80,8 @@ install wireguard /bin/sh -c 'echo "wireguard.ko is disabled in the lab VM; use 
 CONF
 
 if [ "$wgtour_module" = 1 ]; then
-	# wgtour.ko's dependencies come from the lab kernel's own tree.
-	ko=$wgtour_root/module/wgtour.ko
+	# wgtour.ko's dependencies come from the running kernel's own tree.
+	ko=$WGTOUR_KO
 	for dep in $(modinfo -F depends "$ko" | tr , ' '); do
 		modprobe "$dep"
 	done
