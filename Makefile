@@ -43,6 +43,9 @@ check-long: module ## the slow tests (tests/vm-long): the protocol timers at the
 mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests in the lab VM; killed or survived
 	@tests/mutate.sh $(MUTANTS)
 
+lab-init: module ## the device's life (ch. 1): created, configured, moved to another namespace, deleted
+	@labs/init/run.sh
+
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
@@ -74,5 +77,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check check-long mutate lab-rx lab-tx labs lab-start \
-	grade check-labs bench clean
+.PHONY: help setup module lint book shell check check-long mutate lab-init lab-rx lab-tx \
+	labs lab-start grade check-labs bench clean
