@@ -46,6 +46,9 @@ mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests 
 lab-init: module ## the device's life (ch. 1): created, configured, moved to another namespace, deleted
 	@labs/init/run.sh
 
+lab-peers: module ## peers and cryptokey routing (ch. 2): the trie before and after a removal, lookups traced
+	@labs/peers/run.sh
+
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
@@ -77,5 +80,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module lint book shell check check-long mutate lab-init lab-rx lab-tx \
+.PHONY: help setup module lint book shell check check-long mutate lab-init lab-peers lab-rx lab-tx \
 	labs lab-start grade check-labs bench clean

@@ -9,6 +9,7 @@
 # never destroyed, an SVG cut short, an SVG that does not name a lane. The
 # same trace exports to Chrome trace-event JSON whose check passes, with the
 # device's life as a flow. The steps are tests/lib/lab_render.sh's.
+# shellcheck disable=SC2154 # sample and tmp: lab_render_setup's
 . "$(dirname "$0")/../lib/lab_render.sh"
 
 lab_render_setup traces/render_init.py tests/host/data/lab-init-trace.txt
