@@ -122,8 +122,11 @@ def parse(path, tables=None):
     dict of dicts, is filled from the "# KIND KEY VALUE" comment lines
     whose KIND is one of its keys (the labs of chapters 1-3 name their
     namespaces so: "# netns INUM NAME")."""
-    events, reasons, notes = [], {"drop_reason": {}, "wgtour_drop_reason": {}}, []
-    known = dict(tables or {}, **reasons)
+    tables = tables or {}
+    # the reasons' tables are the caller's when it asks for them too
+    reasons = {k: tables.get(k, {}) for k in ("drop_reason", "wgtour_drop_reason")}
+    events, notes = [], []
+    known = dict(tables, **reasons)
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -399,6 +402,25 @@ def command_text(e):
     first is the path labs/lab-cmd found: its last part is enough)."""
     words = e.f.get("argv", "").split("|")
     return " ".join([os.path.basename(words[0])] + words[1:])
+
+
+def svg_command_marks(s, xs, top, bottom):
+    """The lab's commands in a picture: a numbered dashed line each, at
+    the X of XS, from TOP to BOTTOM (svg_command_legend lists them)."""
+    for n, x in enumerate(xs, 1):
+        s.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-dasharray="4 3"/>'
+                 % (x, top, x, bottom))
+        s.append('<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%d</text>'
+                 % (x, top - 4, n))
+
+
+def svg_command_legend(s, commands, y):
+    """The commands' lines, numbered as their marks, from Y down."""
+    s.append('<text x="20" y="%d" font-weight="bold">The commands (the numbered marks):</text>'
+             % y)
+    for n, e in enumerate(commands, 1):
+        s.append('<text x="20" y="%d" font-family="monospace">%d. %s</text>'
+                 % (y + 18 * n, n, html.escape(command_text(e))))
 
 
 # ---- the swimlane: one packet, a lane per CPU, time across ----

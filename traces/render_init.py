@@ -269,12 +269,8 @@ def timeline(events, lives, names, title):
                  % (y + dot_dy + 5, html.escape(ns_name(names, ns))))
         s.append('<text x="10" y="%d" fill="#777">netns %s</text>' % (y + dot_dy + 21, ns))
     bars(s, events, lives, xs, y_of, dev_dy, sock_dy, step)
-    for n, e in enumerate(commands, 1):
-        x = xs[id(e)]
-        s.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-dasharray="4 3"/>'
-                 % (x, top - 14, x, top + lane_h * len(lanes)))
-        s.append('<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%d</text>'
-                 % (x, top - 18, n))
+    render.svg_command_marks(s, [xs[id(e)] for e in commands], top - 14,
+                             top + lane_h * len(lanes))
     for e in events:
         ns = lives.lane[id(e)]
         if e.name == "command" or ns is None:
@@ -342,11 +338,7 @@ def legend(s, commands, y):
         yy = y + 22 * (i // 3)
         s.append('<circle cx="%d" cy="%d" r="6" fill="%s"/>' % (x, yy - 4, COLOR[k]))
         s.append('<text x="%d" y="%d">%s</text>' % (x + 12, yy, html.escape(words)))
-    y += 22 * ((len(CATEGORY) + 2) // 3) + 12
-    s.append('<text x="20" y="%d" font-weight="bold">The commands (the numbered marks):</text>' % y)
-    for n, e in enumerate(commands, 1):
-        s.append('<text x="20" y="%d" font-family="monospace">%d. %s</text>'
-                 % (y + 18 * n, n, html.escape(render.command_text(e))))
+    render.svg_command_legend(s, commands, y + 22 * ((len(CATEGORY) + 2) // 3) + 12)
 
 
 # ---- the checker ----
