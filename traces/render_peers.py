@@ -224,7 +224,8 @@ def lookups_svg(rounds, names, title):
             s.append('<text x="%d" y="%d">%s</text>' % (x + 8, y + 19,
                                                          html.escape(answer(lk, names))))
     s.append('<text x="10" y="%d" fill="#555">none: no prefix holds the address; wgtour '
-             'drops the packet (tx_drop "no peer for destination")</text>' % (height - 20))
+             'drops the packet (tx_drop "no peer for destination") and the sender gets an '
+             'ICMP error</text>' % (height - 20))
     s.append('</svg>')
     return "\n".join(s) + "\n"
 

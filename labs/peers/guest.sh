@@ -103,7 +103,9 @@ How a packet finds its peer (chapter 2, module/allowedips.c, peer.c):
   2. Every packet the stack hands wg0 asks the trie which peer owns its
      destination (wgt_allowedips_lookup): the owner of the longest prefix
      that holds the address. None: wgtour drops the packet (tx_drop, "no
-     peer for destination") and the sender gets an ICMP error.
+     peer for destination") and the sender gets an ICMP error. Here the
+     peers have no endpoint, so a packet that finds its peer is dropped
+     too ("peer has no endpoint"): only the lookup matters in this lab.
   3. Removing a peer takes its prefixes out of the trie (allowedips_remove),
      which prunes the nodes nobody needs and merges the branches left with
      one child, then the peer goes (peer_remove). The same addresses now
