@@ -30,6 +30,22 @@
 
 # ---- in the VM ----
 
+# lab_define KIND RENDERER [OUTDIR]: the variables above for labs/KIND
+# (chapters 1-3): its script traces/KIND.bt, whose BEGIN prints "# wgtour
+# KIND trace"; OUTDIR, default build/labs/KIND; the rendering left to the
+# caller when WGT_<KIND>_RENDER (in capitals) is "host".
+lab_define()
+{
+	local mode
+	mode=WGT_$(echo "$1" | tr '[:lower:]' '[:upper:]')_RENDER
+	lab=lab-$1
+	out=${3:-build/labs/$1}
+	lab_bt=("traces/$1.bt")
+	lab_header="# wgtour $1 trace"
+	lab_render=$2
+	lab_render_mode=${!mode:-}
+}
+
 # step TEXT: a progress line, with the seconds since the lab started.
 step()
 {

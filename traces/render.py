@@ -604,6 +604,20 @@ def arguments(doc, pick, title):
     return ap.parse_args()
 
 
+def control_arguments(doc, pictures, more=None):
+    """The command line of a control-path lab's renderer (render_init.py,
+    render_peers.py, render_handshake.py): TRACE, --out DIR for PICTURES,
+    --check [SVG...]; MORE(parser) adds the renderer's own options."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("trace")
+    ap.add_argument("--out", help="directory for %s" % pictures)
+    ap.add_argument("--check", nargs="*", metavar="SVG",
+                    help="check the trace (and these SVGs) instead of rendering")
+    if more:
+        more(ap)
+    return ap.parse_args()
+
+
 def write_dot(a, script, dot_text):
     """--dot: the stage graph, with the command line that made it."""
     with open(a.dot, "w") as f:

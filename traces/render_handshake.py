@@ -38,7 +38,6 @@ of the traced messages and reached its sender (cookie_receive ok=1) while
 the other device was under load, and a timer fired; and each SVG given is
 well-formed XML naming both devices and every timer that fired.
 """
-import argparse
 import html
 import os
 import sys
@@ -435,12 +434,7 @@ def flows(events):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trace")
-    ap.add_argument("--out", help="directory for sequence.svg and timers.svg")
-    ap.add_argument("--check", nargs="*", metavar="SVG",
-                    help="check the trace (and these SVGs) instead of rendering")
-    a = ap.parse_args()
+    a = render.control_arguments(__doc__, "sequence.svg and timers.svg")
     tables = {"wgtour_drop_reason": {}}
     events, notes = render.parse(a.trace, tables)
     trace = Trace(events)

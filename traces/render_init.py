@@ -35,7 +35,6 @@ device came up in another namespace than its birth one with its sockets
 opened in the birth one, every device created was destroyed, and each SVG
 given is well-formed XML naming every lane and those events.
 """
-import argparse
 import html
 import os
 import sys
@@ -380,12 +379,7 @@ def flows(events):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trace")
-    ap.add_argument("--out", help="directory for timeline.svg")
-    ap.add_argument("--check", nargs="*", metavar="SVG",
-                    help="check the trace (and these SVGs) instead of rendering")
-    a = ap.parse_args()
+    a = render.control_arguments(__doc__, "timeline.svg")
     tables = {"netns": {}}
     events, notes = render.parse(a.trace, tables)
     lives = Lives(events)

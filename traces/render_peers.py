@@ -32,7 +32,6 @@ with the trace's own longest-prefix match; and each SVG given is
 well-formed XML naming every address looked up (lookups.svg) or every
 prefix of its dump (trie-*.svg).
 """
-import argparse
 import html
 import ipaddress
 import os
@@ -303,14 +302,9 @@ def flows(events):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("trace")
-    ap.add_argument("--out", help="directory for lookups.svg and the tries' pictures")
-    ap.add_argument("--tries", nargs=2, metavar=("BEFORE", "AFTER"),
-                    help="the dumps (default: trie-before.txt, trie-after.txt beside TRACE)")
-    ap.add_argument("--check", nargs="*", metavar="SVG",
-                    help="check the trace (and these SVGs) instead of rendering")
-    a = ap.parse_args()
+    a = render.control_arguments(__doc__, "lookups.svg and the tries' pictures", lambda ap: (
+        ap.add_argument("--tries", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="the dumps (default: trie-before.txt, trie-after.txt beside TRACE)")))
     here = os.path.dirname(a.trace)
     paths = a.tries or [os.path.join(here, "trie-before.txt"), os.path.join(here, "trie-after.txt")]
     dumps = list(zip(("before", "after"), paths))

@@ -20,17 +20,12 @@
 # (the flooder's counts), sequence.svg, timers.svg, bpftrace.err. With
 # WGT_HANDSHAKE_RENDER=host in the environment, the rendering is left to
 # the caller. The steps it shares with the other labs are in labs/lib.sh.
-# shellcheck disable=SC2034 # lab, the lab_* and TOPO_* variables are labs/lib.sh's
+# shellcheck disable=SC2034 # the TOPO_* variables are labs/topo/two-peers.sh's
 cd "$(dirname "$0")/../.." || exit 1
 . labs/topo/two-peers.sh
 . labs/lib.sh
 . tests/lib/wait.sh
-out=${1:-build/labs/handshake}
-lab='lab-handshake'
-lab_bt=(traces/handshake.bt)
-lab_header='# wgtour handshake trace'
-lab_render=traces/render_handshake.py
-lab_render_mode=${WGT_HANDSHAKE_RENDER:-}
+lab_define handshake traces/render_handshake.py "${1:-}"
 # Named apart, so that a trace line says which side it is.
 TOPO_DEV_A=wga TOPO_DEV_B=wgb
 divisor=5

@@ -14,17 +14,11 @@
 # (what is printed), timeline.svg, bpftrace.err. With WGT_INIT_RENDER=host
 # in the environment, the rendering is left to the caller. The steps it
 # shares with the other labs are in labs/lib.sh.
-# shellcheck disable=SC2034 # lab and the lab_* variables are labs/lib.sh's
 cd "$(dirname "$0")/../.." || exit 1
 . labs/topo/netns.sh
 . labs/lib.sh
 . tests/lib/wait.sh
-out=${1:-build/labs/init}
-lab='lab-init'
-lab_bt=(traces/init.bt)
-lab_header='# wgtour init trace'
-lab_render=traces/render_init.py
-lab_render_mode=${WGT_INIT_RENDER:-}
+lab_define init traces/render_init.py "${1:-}"
 A=wgt-a B=wgt-b
 # Lab-only keys, fixed so that two runs differ only in times and numbers.
 key=/tmp/lab-init.key

@@ -17,16 +17,10 @@
 # trie-after.svg (and their .dot), bpftrace.err. With WGT_PEERS_RENDER=host
 # in the environment, the rendering is left to the caller. The steps it
 # shares with the other labs are in labs/lib.sh.
-# shellcheck disable=SC2034 # lab and the lab_* variables are labs/lib.sh's
 cd "$(dirname "$0")/../.." || exit 1
 . labs/topo/netns.sh
 . labs/lib.sh
-out=${1:-build/labs/peers}
-lab='lab-peers'
-lab_bt=(traces/peers.bt)
-lab_header='# wgtour peers trace'
-lab_render=traces/render_peers.py
-lab_render_mode=${WGT_PEERS_RENDER:-}
+lab_define peers traces/render_peers.py "${1:-}"
 NS=wgt-a
 # The addresses looked up: in one peer's prefix, in nested ones, in none.
 addrs=(10.1.2.7 10.1.2.9 10.200.0.1 192.168.7.7 172.16.0.1 fd00:1::5 fd00::9 2001:db8::1)
