@@ -16,7 +16,7 @@ help: ## list the targets
 	@echo "wgtour - WireGuard in the Linux kernel, written to be read and traced"
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+		awk -F':.*## ' '{ printf "  make %-14s %s\n", $$1, $$2 }'
 
 setup: ## install missing Debian packages, unpack kernel tools (idempotent)
 	@scripts/setup.sh
@@ -52,6 +52,15 @@ check-long: module ## the slow tests (tests/vm-long): the protocol timers at the
 mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests in the lab VM; killed or survived
 	@tests/mutate.sh $(MUTANTS)
 
+lab-init: module ## the device's life (ch. 1): created, configured, moved to another namespace, deleted
+	@labs/init/run.sh
+
+lab-peers: module ## peers and cryptokey routing (ch. 2): the trie before and after a removal, lookups traced
+	@labs/peers/run.sh
+
+lab-handshake: module ## handshakes (ch. 3): a handshake, a rekey, a cookie exchange under load, the timers
+	@labs/handshake/run.sh
+
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each
 	@labs/rx/run.sh
 
@@ -83,5 +92,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module debug-kernel lint book shell check check-long mutate lab-rx lab-tx labs \
-	lab-start grade check-labs bench clean
+.PHONY: help setup module debug-kernel lint book shell check check-long mutate lab-init lab-peers \
+	lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench clean

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2154 # out, lab and lab_* are the caller's
 #
-# What the traced labs (labs/rx, labs/tx) share, sourced by their scripts.
+# What the traced labs (labs/init, peers, handshake, rx, tx) share,
+# sourced by their scripts.
 #
 # On the host, labs/KIND/run.sh (make lab-KIND) calls lab_host_main.
 #
-# In the VM, labs/KIND/guest.sh sources labs/topo/two-peers.sh and this
-# file, sets out (the output directory) and these variables:
+# In the VM, labs/KIND/guest.sh sources labs/topo/two-peers.sh (or
+# netns.sh) and this file, sets out (the output directory) and these
+# variables:
 #   lab          its name in messages: lab-rx
 #   lab_bt       the bpftrace command line, an array: (traces/rx.bt)
 #   lab_header   the line the script's BEGIN prints once every probe is attached
@@ -14,12 +16,35 @@
 #   lab_render_mode  "host" when the caller renders (WGT_RX_RENDER=host)
 # defines these steps:
 #   banner       the first line of the summary
-#   peers_up     configure the peers; on failure, say why and return 1
 #   traffic      what is traced
 #   explain      how to read what follows
-# and calls lab_guest_main.
+# may redefine these, whose defaults below are the two-peer labs':
+#   before_trace  before bpftrace starts (a module parameter to set)
+#   topology     built while bpftrace compiles; on failure, return 1
+#   peers_up     once bpftrace is attached, before the traffic; on
+#                failure, say why and return 1
+#   after_trace  once bpftrace has stopped, before the teardown
+#   teardown     remove what the lab built (also run first: leftovers)
+# and calls lab_guest_main. Commands the trace should show run through
+# "run" (labs/lab-cmd), which the chapter 1-3 scripts print.
 
 # ---- in the VM ----
+
+# lab_define KIND RENDERER [OUTDIR]: the variables above for labs/KIND
+# (chapters 1-3): its script traces/KIND.bt, whose BEGIN prints "# wgtour
+# KIND trace"; OUTDIR, default build/labs/KIND; the rendering left to the
+# caller when WGT_<KIND>_RENDER (in capitals) is "host".
+lab_define()
+{
+	local mode
+	mode=WGT_$(echo "$1" | tr '[:lower:]' '[:upper:]')_RENDER
+	lab=lab-$1
+	out=${3:-build/labs/$1}
+	lab_bt=("traces/$1.bt")
+	lab_header="# wgtour $1 trace"
+	lab_render=$2
+	lab_render_mode=${!mode:-}
+}
 
 # step TEXT: a progress line, with the seconds since the lab started.
 step()
@@ -33,16 +58,37 @@ loaded()
 	[ -d "/sys/module/$1" ] && echo yes || echo no
 }
 
-# peers_set: wgt-a and wgt-b know each other.
+# peers_set: wgt-a and wgt-b know each other (their devices are named by
+# two-peers.sh's TOPO_DEV_A and TOPO_DEV_B).
 peers_set()
 {
 	local pa pb
 	pa=$(cat /tmp/topo-a.pub) pb=$(cat /tmp/topo-b.pub)
 	step "peers: wgt-a knows wgt-b at 192.0.2.2:51821 and the other way round"
-	ip netns exec wgt-a wg set wg0 peer "$pb" allowed-ips 10.0.0.2/32,fd00::2/128 \
+	ip netns exec wgt-a wg set "$TOPO_DEV_A" peer "$pb" allowed-ips 10.0.0.2/32,fd00::2/128 \
 		endpoint 192.0.2.2:51821 || return 1
-	ip netns exec wgt-b wg set wg0 peer "$pa" allowed-ips 10.0.0.1/32,fd00::1/128 \
+	ip netns exec wgt-b wg set "$TOPO_DEV_B" peer "$pa" allowed-ips 10.0.0.1/32,fd00::1/128 \
 		endpoint 192.0.2.1:51820 || return 1
+}
+
+# run COMMAND...: show it and run it through labs/lab-cmd, which execs it:
+# the trace scripts of chapters 1-3 print every command started by a
+# process named lab-cmd (and nothing else the lab runs: date, sed, ...).
+run()
+{
+	printf '    $ %s\n' "$*"
+	"$WGTOUR_ROOT/labs/lab-cmd" "$@"
+}
+
+# The steps a lab may redefine (see the top of this file).
+before_trace() { :; }
+after_trace() { :; }
+teardown() { topo_down; }
+peers_up() { :; }
+topology()
+{
+	step "topology: netns wgt-a (10.0.0.1, wgtour $TOPO_DEV_A) and wgt-b (10.0.0.2, wgtour $TOPO_DEV_B), a veth between"
+	topo_up > /dev/null
 }
 
 # ping_b PING_OPTIONS...: ping wgt-b from wgt-a; print the totals only.
@@ -126,15 +172,16 @@ lab_guest_main()
 	start=$(date +%s.%N)
 	{
 		banner
-		topo_down	# a namespace left over from an earlier run
+		teardown	# a namespace left over from an earlier run
+		before_trace || exit 1
 		trace_start
-		step "topology: netns wgt-a (10.0.0.1) and wgt-b (10.0.0.2), one wgtour wg0 each, a veth between"
-		topo_up > /dev/null || { echo "$lab: building the topology failed"; exit 1; }
+		topology || { echo "$lab: building the topology failed"; exit 1; }
 		trace_wait || exit 1
 		peers_up || exit 1
 		traffic
 		trace_stop
-		topo_down
+		after_trace
+		teardown
 		explain
 		# Python is slow under TCG: make lab-rx and lab-tx render on the host.
 		if [ "$lab_render_mode" != host ]; then
@@ -149,14 +196,16 @@ lab_guest_main()
 
 # ---- on the host ----
 
-# lab_host_main KIND RENDERER RENDER_ENV: make lab-KIND. Boot the lab VM
-# with labs/KIND/guest.sh, RENDER_ENV=host telling it to leave the
-# rendering to us (Python is slow under QEMU), then render
+# lab_host_main KIND RENDERER RENDER_ENV [PICTURES]: make lab-KIND. Boot
+# the lab VM with labs/KIND/guest.sh, RENDER_ENV=host telling it to leave
+# the rendering to us (Python is slow under QEMU), then render
 # build/labs/KIND/trace.txt with RENDERER and add what it prints to
-# summary.txt. Exits with the lab's status.
+# summary.txt. PICTURES names what RENDERER writes, for the last line
+# (default: rx's and tx's). Exits with the lab's status.
 lab_host_main()
 {
-	local kind=$1 renderer=$2 render_env=$3 root out start rc
+	local kind=$1 renderer=$2 render_env=$3 pictures=${4:-swimlane.svg, stages.svg}
+	local root out start rc
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	out=$root/build/labs/$kind
 	start=$(date +%s)
@@ -174,7 +223,7 @@ lab_host_main()
 		rc=$?
 	fi
 	echo "lab-$kind: $(( $(date +%s) - start )) s; results in build/labs/$kind/:" \
-		"summary.txt, trace.txt, swimlane.svg, stages.svg, trace.json (Perfetto)" \
+		"summary.txt, trace.txt, $pictures, trace.json (Perfetto)" \
 		"(VM logs: build/vm/runs/lab-$kind/)"
 	exit "$rc"
 }

@@ -6,16 +6,18 @@
 usage: traces/chrome.py TRACE [-o OUT.json]
        traces/chrome.py --check OUT.json
 
-TRACE is what traces/rx.bt or traces/tx.bt printed (read by render.py's
-parser; which of the two it is, the events say). One track ("thread") per
-CPU: every event a short slice on the track of the CPU it ran on, named
-after the event, its fields as arguments. Every packet is a flow, drawn as
-arrows from slice to slice and from CPU to CPU: a received packet as
-render.py follows it (from rx_udp, with the NAPI polls that delivered it),
-a transmitted datagram as render_tx.py does (a GSO segment starts at its
-parent's tx_xmit). The flow's id is the packet's number in that order, not
-its skb address, which the kernel reuses. Times are microseconds since the
-trace's first event.
+TRACE is what one of the labs' bpftrace scripts printed (read by
+render.py's parser; which script, the events say). One track ("thread")
+per CPU: every event a short slice on the track of the CPU it ran on,
+named after the event, its fields as arguments. Every packet is a flow,
+drawn as arrows from slice to slice and from CPU to CPU: a received packet
+as render.py follows it (from rx_udp, with the NAPI polls that delivered
+it), a transmitted datagram as render_tx.py does (a GSO segment starts at
+its parent's tx_xmit). The control-path labs' flows are what their
+renderers follow: a device's life (render_init.py), a lookup in the
+allowed-IPs trie (render_peers.py), a handshake (render_handshake.py).
+The flow's id is its number in that order, not an skb address, which the
+kernel reuses. Times are microseconds since the trace's first event.
 
 A slice lasts until the next event on its CPU, at most SLICE_US, so that
 slices on one track never overlap (the viewers nest overlapping slices)
@@ -27,6 +29,7 @@ do not overlap; every flow with one start ("s") first and one end ("f")
 last, and every flow point inside a slice of its track.
 """
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -39,13 +42,23 @@ SLICE_US = 1.0
 PID = 1
 
 
+# The control-path labs: an event only its script prints, its renderer
+# (whose flows() gives the paths), and what one path is.
+CONTROL = [("handshake_send", "render_handshake", "handshake"),
+           ("allowedips_lookup", "render_peers", "lookup"),
+           ("device_create", "render_init", "device")]
+
+
 def packets(events):
-    """The packets of the trace, each a list of events in time order, and
-    the trace's direction."""
+    """The packets of the trace (or the paths of a control-path lab's),
+    each a list of events in time order, and what they are."""
     names = {e.name for e in events}
     if "tx_xmit" in names and "rx_udp" not in names:
-        return [d.events for d in render_tx.group(events)[1]], "tx"
-    return [p.events for p in render.packets_of(events)], "rx"
+        return [d.events for d in render_tx.group(events)[1]], "tx packet"
+    for event, module, what in CONTROL:
+        if event in names:
+            return importlib.import_module(module).flows(events), what
+    return [p.events for p in render.packets_of(events)], "rx packet"
 
 
 def export(events, title):
@@ -71,15 +84,15 @@ def export(events, title):
             args = dict(e.f, context=e.ctx, task=e.comm)
             out.append({"ph": "X", "pid": PID, "tid": cpu, "name": e.name, "cat": "wgtour",
                         "ts": ts, "dur": min(SLICE_US, nxt - ts), "args": args})
-    paths, direction = packets(events)
+    paths, what = packets(events)
     for n, path in enumerate(p for p in paths if len(p) > 1):
         for i, e in enumerate(path):
             ph = "s" if i == 0 else "f" if i == len(path) - 1 else "t"
             out.append({"ph": ph, "pid": PID, "tid": e.cpu, "id": n, "bp": "e",
-                        "name": "%s packet" % direction, "cat": "packet",
+                        "name": what, "cat": "packet",
                         "ts": start[id(e)]})
     return {"traceEvents": out, "displayTimeUnit": "ns",
-            "otherData": {"source": "wgtour traces/chrome.py", "direction": direction}}
+            "otherData": {"source": "wgtour traces/chrome.py", "paths": what}}
 
 
 def problems(doc):
@@ -140,8 +153,9 @@ def main(argv):
     with open(out, "w") as f:
         json.dump(doc, f)
     flows = len({ev["id"] for ev in doc["traceEvents"] if ev.get("ph") == "s"})
-    print("%s: %d events on %d CPUs, %d packets as flows (open it in ui.perfetto.dev "
-          "or chrome://tracing)" % (out, len(events), len({e.cpu for e in events}), flows))
+    print("%s: %d events on %d CPUs, %d paths as flows (%s; open it in ui.perfetto.dev "
+          "or chrome://tracing)" % (out, len(events), len({e.cpu for e in events}), flows,
+                                    doc.get("otherData", {}).get("paths", "none")))
     return 0
 
 

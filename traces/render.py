@@ -117,15 +117,22 @@ def addr(text):
     return text[7:] if text.startswith("::ffff:") and "." in text else text
 
 
-def parse(path):
-    """Events (sorted by time, reasons by name), comment lines."""
-    events, reasons, notes = [], {"drop_reason": {}, "wgtour_drop_reason": {}}, []
+def parse(path, tables=None):
+    """Events (sorted by time, reasons by name), comment lines. TABLES, a
+    dict of dicts, is filled from the "# KIND KEY VALUE" comment lines
+    whose KIND is one of its keys (the labs of chapters 1-3 name their
+    namespaces so: "# netns INUM NAME")."""
+    tables = tables or {}
+    # the reasons' tables are the caller's when it asks for them too
+    reasons = {k: tables.get(k, {}) for k in ("drop_reason", "wgtour_drop_reason")}
+    events, notes = [], []
+    known = dict(tables, **reasons)
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
             words = line.split(None, 3)
-            if len(words) == 4 and words[0] == "#" and words[1] in reasons:
-                reasons[words[1]][words[2]] = words[3]
+            if len(words) == 4 and words[0] == "#" and words[1] in known:
+                known[words[1]][words[2]] = words[3]
                 continue
             parts = line.split(" ", 5)
             if len(parts) < 5 or not parts[0].isdigit():
@@ -374,6 +381,48 @@ def trace_notes(notes, what, out):
             out.append("note from the trace: " + n)
 
 
+MAP_LINE = re.compile(r"^@(\w+)(?:\[(.*)\])?: (\d+)$")
+
+
+def map_counts(notes, name):
+    """What bpftrace printed at its exit for the count map @NAME, from the
+    trace's notes: {(key, ...): count}; () is the key of a map without one."""
+    counts = {}
+    for n in notes:
+        m = MAP_LINE.match(n)
+        if m and m.group(1) == name:
+            key = tuple(k.strip() for k in m.group(2).split(",")) if m.group(2) else ()
+            counts[key] = int(m.group(3))
+    return counts
+
+
+def command_text(e):
+    """The command line of a "command" event (traces/init.bt and its
+    siblings print its words joined by '|', so that it is one field; the
+    first is the path labs/lab-cmd found: its last part is enough)."""
+    words = e.f.get("argv", "").split("|")
+    return " ".join([os.path.basename(words[0])] + words[1:])
+
+
+def svg_command_marks(s, xs, top, bottom):
+    """The lab's commands in a picture: a numbered dashed line each, at
+    the X of XS, from TOP to BOTTOM (svg_command_legend lists them)."""
+    for n, x in enumerate(xs, 1):
+        s.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-dasharray="4 3"/>'
+                 % (x, top, x, bottom))
+        s.append('<text x="%d" y="%d" text-anchor="middle" font-weight="bold">%d</text>'
+                 % (x, top - 4, n))
+
+
+def svg_command_legend(s, commands, y):
+    """The commands' lines, numbered as their marks, from Y down."""
+    s.append('<text x="20" y="%d" font-weight="bold">The commands (the numbered marks):</text>'
+             % y)
+    for n, e in enumerate(commands, 1):
+        s.append('<text x="20" y="%d" font-family="monospace">%d. %s</text>'
+                 % (y + 18 * n, n, html.escape(command_text(e))))
+
+
 # ---- the swimlane: one packet, a lane per CPU, time across ----
 
 def svg_start(width, height, font_size, title, defs=()):
@@ -510,7 +559,8 @@ class Verdicts:
             print("#   skb %s: %s" % (p.skb, " -> ".join(p.names())))
 
     def svgs(self, svgs, stages, which):
-        """Each SVG is well-formed XML that names every one of STAGES."""
+        """Each SVG is well-formed XML that names every one of STAGES (WHICH
+        says what they are: "core stage")."""
         for svg in svgs:
             try:
                 root = ET.parse(svg).getroot()
@@ -520,7 +570,7 @@ class Verdicts:
             self(root.tag.endswith("svg"), "%s is well-formed XML, an <svg>" % svg)
             text = " ".join(t for t in root.itertext())
             missing = [s for s in stages if s not in text]
-            self(not missing, "%s names every %s stage%s" % (
+            self(not missing, "%s names every %s%s" % (
                 svg, which, " (missing: %s)" % ", ".join(missing) if missing else ""))
 
     def status(self):
@@ -534,7 +584,7 @@ def check(packets, svgs):
            % (" -> ".join(CORE), len(full), len(packets)))
     if not full:
         result.paths(packets)
-    result.svgs(svgs, CORE, "core")
+    result.svgs(svgs, CORE, "core stage")
     return result.status()
 
 
@@ -551,6 +601,20 @@ def arguments(doc, pick, title):
     ap.add_argument("--title", default=title)
     ap.add_argument("--check", nargs="*", metavar="SVG",
                     help="check the trace (and these SVGs) instead of rendering")
+    return ap.parse_args()
+
+
+def control_arguments(doc, pictures, more=None):
+    """The command line of a control-path lab's renderer (render_init.py,
+    render_peers.py, render_handshake.py): TRACE, --out DIR for PICTURES,
+    --check [SVG...]; MORE(parser) adds the renderer's own options."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("trace")
+    ap.add_argument("--out", help="directory for %s" % pictures)
+    ap.add_argument("--check", nargs="*", metavar="SVG",
+                    help="check the trace (and these SVGs) instead of rendering")
+    if more:
+        more(ap)
     return ap.parse_args()
 
 

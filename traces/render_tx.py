@@ -372,7 +372,7 @@ def check(xmits, grams, svgs):
            % (" -> ".join(GSO_CORE), len(full), sum(len(x.segs) for x in gso)))
     if not full:
         result.paths([d for x in gso for d in x.segs] or grams)
-    result.svgs(svgs, GSO_CORE, "GSO")
+    result.svgs(svgs, GSO_CORE, "GSO stage")
     return result.status()
 
 

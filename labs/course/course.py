@@ -90,6 +90,8 @@ def cmd_labs(reg, a):
         ready = os.path.isfile(os.path.join(ROOT, "labs", kind, "run.sh"))
         print("  make %-14s ch%d  %-9s %s" % (lab["name"], lab["chapter"],
                                               "" if ready else "(planned)", lab["title"]))
+        if ready and lab.get("pictures"):
+            print("  %30s pictures in build/labs/%s/: %s" % ("", kind, ", ".join(lab["pictures"])))
     return 0
 
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # The two-peer topology every lab starts from (sourced inside the lab VM):
 #
@@ -25,6 +26,10 @@
 
 TOPO_NS_A=wgt-a
 TOPO_NS_B=wgt-b
+# The devices' names: wg0 on both sides, unless the caller names them
+# (lab-handshake does: a trace line then says which side it is).
+TOPO_DEV_A=${TOPO_DEV_A:-wg0}
+TOPO_DEV_B=${TOPO_DEV_B:-wg0}
 
 topo_step()
 {
@@ -33,34 +38,36 @@ topo_step()
 
 topo_up()
 {
-	local side ns port
+	local side ns port dev
 	topo_step "two network namespaces joined by a veth pair"
 	topo_veth_pair "$TOPO_NS_A" "$TOPO_NS_B" 2001:db8:: || return 1
 
 	for side in a b; do
 		ns=wgt-$side
 		port=$([ $side = a ] && echo 51820 || echo 51821)
-		topo_step "netns $ns: ip link add wg0 type wireguard; wg set wg0 private-key ... listen-port $port"
-		ip -n "$ns" link add wg0 type wireguard || return 1
+		dev=$([ $side = a ] && echo "$TOPO_DEV_A" || echo "$TOPO_DEV_B")
+		topo_step "netns $ns: ip link add $dev type wireguard; wg set $dev private-key ... listen-port $port"
+		ip -n "$ns" link add "$dev" type wireguard || return 1
 		(umask 077; wg genkey > "/tmp/topo-$side.key")
 		wg pubkey < "/tmp/topo-$side.key" > "/tmp/topo-$side.pub"
-		ip netns exec "$ns" wg set wg0 private-key "/tmp/topo-$side.key" \
+		ip netns exec "$ns" wg set "$dev" private-key "/tmp/topo-$side.key" \
 			listen-port "$port" || return 1
-		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev wg0
-		ip -n "$ns" addr add "fd00::$([ $side = a ] && echo 1 || echo 2)/64" dev wg0 nodad
-		ip -n "$ns" link set wg0 up || return 1
+		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev "$dev"
+		ip -n "$ns" addr add "fd00::$([ $side = a ] && echo 1 || echo 2)/64" dev "$dev" nodad
+		ip -n "$ns" link set "$dev" up || return 1
 	done
 }
 
 topo_show()
 {
-	local ns
+	local ns dev
 	for ns in "$TOPO_NS_A" "$TOPO_NS_B"; do
+		dev=$([ "$ns" = "$TOPO_NS_A" ] && echo "$TOPO_DEV_A" || echo "$TOPO_DEV_B")
 		topo_step "netns $ns"
 		ip -n "$ns" -brief address
-		ip -n "$ns" -d link show wg0 | sed -n '1,3p'
-		echo "  driver of wg0: $(ip netns exec "$ns" sh -c 'grep DEVTYPE /sys/class/net/wg0/uevent')"
-		ip netns exec "$ns" wg show wg0
+		ip -n "$ns" -d link show "$dev" | sed -n '1,3p'
+		echo "  driver of $dev: $(ip netns exec "$ns" cat "/sys/class/net/$dev/uevent" | grep DEVTYPE)"
+		ip netns exec "$ns" wg show "$dev"
 		echo
 	done
 }

@@ -9,8 +9,9 @@
 #
 #   lab_render_setup RENDERER SAMPLE   cd to the root; $tmp, removed on exit
 #   expect ok|fail DESCRIPTION ARGS...  RENDERER ARGS' verdict must be this
-#   expect_renders              the sample renders (into $tmp/r; its output
-#                               is left in $tmp/out)
+#   expect_renders [PICTURES]   the sample renders (into $tmp/r; its output
+#                               is left in $tmp/out); PICTURES names what it
+#                               writes (default: swimlane.svg, stages.svg)
 #   expect_output DESCRIPTION PATTERN...  the last output has a line
 #                               matching each PATTERN (grep's)
 #   expect_checks               the checker passes the sample and its SVGs
@@ -46,7 +47,7 @@ expect()
 
 expect_renders()
 {
-	expect ok "${render##*/} renders the sample: summary, swimlane.svg, stages.svg" \
+	expect ok "${render##*/} renders the sample: summary, ${1:-swimlane.svg, stages.svg}" \
 		"$sample" --out "$tmp/r"
 }
 
