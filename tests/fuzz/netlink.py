@@ -47,7 +47,7 @@ from netlink_session import Outcome, Session, errname, read_answers  # noqa: E40
 from netlink_userns import child_steps, spawn  # noqa: E402
 
 # The run's size: make check's short run, and make fuzz's long one.
-SHORT_RUN = 2000
+SHORT_RUN = 3000
 LONG_RUN = 100_000
 CHECKS = 12
 MOVED = "wgnm"
