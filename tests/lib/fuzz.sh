@@ -118,15 +118,24 @@ fuzz_sum()
 		END { print n + 0 }' "$1"
 }
 
-# fuzz_settled - wgw0 has given every datagram its verdict, and nothing
-# came since the last look (the caller polls it).
+# fuzz_settled T - wgw0 (in namespace T) has given every datagram its
+# verdict, and nothing came since the last look, nor while this one read the
+# histograms: then fuzz_snap (the file), fuzz_udp, fuzz_lost and fuzz_drops
+# (rx_dropped) are one moment's. The caller polls it. (wgw1 may still send a
+# keepalive, up to 10 s after its last ping.)
 fuzz_settled()
 {
-	local snap=$fuzz_tmp/settle u v
-	fuzz_hist_snapshot "$snap"
-	v=$(fuzz_sum "$snap" "$fuzz_verdicts")
-	u=$(fuzz_sum "$snap" rx_udp)
-	[ "$u" = "$v" ] && [ "$u" = "${fuzz_last:-}" ] && return 0
+	local udp lost u v
+	read -r udp lost < <(fuzz_wire_counters "$1")
+	fuzz_drops=$(wgt_rx_stat "$1" wgw0 dropped)
+	fuzz_snap=$fuzz_tmp/hist
+	fuzz_hist_snapshot "$fuzz_snap"
+	read -r fuzz_udp fuzz_lost < <(fuzz_wire_counters "$1")
+	v=$(fuzz_sum "$fuzz_snap" "$fuzz_verdicts")
+	u=$(fuzz_sum "$fuzz_snap" rx_udp)
+	if [ "$u" = "$v" ] && [ "$u" = "${fuzz_last:-}" ] && [ "$udp" = "$fuzz_udp" ]; then
+		return 0
+	fi
 	fuzz_last=$u
 	return 1
 }
@@ -227,7 +236,7 @@ fuzz_wire()
 	local drop0 drop1 t0 u v drops hsr mal_dev mal_f lost udp_in aimed missing=() a n
 	t0=$(date +%s)
 	fuzz_tmp=$(mktemp -d)
-	out=$fuzz_tmp/wire.out snap=$fuzz_tmp/hist
+	out=$fuzz_tmp/wire.out
 	wgt_load_default || echo "# cannot load wgtour.ko"
 	wgt_trace_start $fuzz_trace 64 || echo "# cannot make the trace instance"
 	for a in "${fuzz_hists[@]}"; do
@@ -254,10 +263,8 @@ fuzz_wire()
 
 	# every datagram has its verdict once wgw0 has worked off its queues
 	fuzz_last=''
-	wgt_wait_until --every 1 90 fuzz_settled || echo "# wgw0 did not settle within 90 s"
-	fuzz_hist_snapshot "$snap"
-	read -r udp1 lost1 < <(fuzz_wire_counters $T)
-	drop1=$(wgt_rx_stat $T wgw0 dropped)
+	wgt_wait_until --every 1 90 fuzz_settled $T || echo "# wgw0 did not settle within 90 s"
+	snap=$fuzz_snap udp1=$fuzz_udp lost1=$fuzz_lost drop1=$fuzz_drops
 	u=$(fuzz_sum "$snap" rx_udp)
 	v=$(fuzz_sum "$snap" "$fuzz_verdicts")
 	drops=$(fuzz_sum "$snap" rx_drop)
