@@ -170,7 +170,8 @@ def userns(r: Report, s: Session, rng, count: int, check_every: int) -> None:
         r.set("fuzz in own netns", not problems and counts_b.get("watched failures"),
               f"user namespace, own netns: {counts_b.get('requests', 0)} requests; answers, "
               f"failed SETs ({counts_b.get('watched failures', 0)} watched), clean requests, "
-              f"dumps, restores as for root; {MOVED} kept port {port} and its mark")
+              f"dumps, restores as for root; {MOVED} kept port {port} and its mark "
+              f"({counts_b.get('fixed checked', 0)} looks)")
 
 
 def deleted_midway(r: Report, s: Session) -> None:

@@ -191,6 +191,7 @@ def child_steps(chan, rng, family, root: dict, counts: tuple, check_every: int) 
         _, cfg = s.dump("wgnm")
         s.fixed["wgnm"] = (cfg.get(wgnl.WGDEVICE_A_LISTEN_PORT), cfg.get(wgnl.WGDEVICE_A_FWMARK))
         s.run(counts[1])
+        s.check_fixed()         # at the end too, whatever the fuzz sent
         res["fuzz"] = [dict(s.counts), dict(s.outcomes), dict(s.problems),
                        struct.unpack("=H", s.fixed["wgnm"][0])[0]]
         # deleted here, at once: the namespace's end would take them later
