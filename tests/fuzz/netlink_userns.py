@@ -122,7 +122,9 @@ def refused(rng, family, builder, count: int) -> tuple:
 
 
 def ip(*args) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True)
+    r = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if r.returncode:
+        raise OSError(f"ip {' '.join(args)}: {r.stderr.strip()}")
 
 
 def invisible(s: Session, root: dict) -> list:
@@ -176,14 +178,14 @@ def child_steps(chan, rng, family, root: dict, counts: tuple, check_every: int) 
     problems, outcomes = refused(rng, family, builder, counts[0])
     res["refused"] = [not problems, counts[0], outcomes, problems[:5]]
 
-    unshare(CLONE_NEWNET)
-    ip("link", "set", "lo", "up")
-    ip("link", "add", "wgnu", "type", "wireguard")
-    ip("link", "set", "wgnu", "up")
-    chan.send("netns")
-    if chan.recv() != "moved":
-        return res
     try:
+        unshare(CLONE_NEWNET)
+        ip("link", "set", "lo", "up")
+        ip("link", "add", "wgnu", "type", "wireguard")
+        ip("link", "set", "wgnu", "up")
+        chan.send("netns")
+        if chan.recv() != "moved":
+            return res
         s = Session("own netns", rng, {"wgnu": "small", "wgnm": "moved"}, {"lo": 1},
                     check_every)
         res["invisible"] = invisible(s, root)
