@@ -49,6 +49,9 @@ check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 12 minutes
 	@tests/check.sh long
 
+fuzz: module ## the fuzzers' long runs in one VM boot: a million datagrams at a live tunnel, 100,000 netlink requests
+	@tests/check.sh fuzz
+
 mutate: module ## mutation testing: each bug in tests/mutants/ alone, its tests in the lab VM; killed or survived
 	@tests/mutate.sh $(MUTANTS)
 
@@ -92,5 +95,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
-.PHONY: help setup module debug-kernel lint book shell check check-long mutate lab-init lab-peers \
-	lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench clean
+.PHONY: help setup module debug-kernel lint book shell check check-long fuzz mutate lab-init \
+	lab-peers lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench clean

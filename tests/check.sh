@@ -7,7 +7,8 @@
 # stage's TAP, exit status and expected number of programs go to
 # tests/tap-summary.py, which fails a stage that is missing, cut short or
 # exited badly. Exits non-zero on any failure. TAP logs stay in build/check/.
-# "tests/check.sh long" (make check-long) runs tests/vm-long alone.
+# "tests/check.sh long" (make check-long) runs tests/vm-long alone, and
+# "tests/check.sh fuzz" (make fuzz) tests/fuzz.
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/check
 rm -rf "$out"
@@ -26,6 +27,14 @@ stage()
 	"$@" 2>&1 | tee "$out/$name.tap"
 	stages+=(--stage "$name" "${PIPESTATUS[0]}" "$plan" "$out/$name.tap")
 }
+
+if [ "${1:-}" = fuzz ]; then
+	# make fuzz: the fuzzers' long runs alone, in one boot of the lab VM.
+	stage fuzz "the fuzzers' long runs (a million datagrams, 100,000 netlink requests; tens of minutes)" \
+		"$root/labs/vm/run" --name fuzz --timeout 14400 -- tests/run-suite.sh fuzz
+	python3 "$root/tests/tap-summary.py" "${stages[@]}"
+	exit
+fi
 
 if [ "${1:-}" = long ]; then
 	# make check-long: the slow tests alone, in one boot of the lab VM.

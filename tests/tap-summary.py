@@ -37,7 +37,7 @@ LEAF_PLAN = re.compile(r'^# 1\.\.(\d+)\s*$')
 LEAF = re.compile(r'^# (ok|not ok) \d+ (.*)$')
 
 # Which stages run the module, for the second summary line.
-MODULE_STAGES = ('vm', 'vm2', 'vm-long', 'mutants')
+MODULE_STAGES = ('vm', 'vm2', 'vm-long', 'mutants', 'fuzz')
 
 
 class Stage:

@@ -110,12 +110,14 @@ def replay(host: str, port: int, path: str, copies: int, gap: float) -> int:
     return 0
 
 
-def flood_messages(pubkey: bytes, count: int) -> list:
-    """(message, mac1) pairs, each with its own random sender index."""
+def flood_messages(pubkey: bytes, count: int, randbytes=os.urandom) -> list:
+    """(message, mac1) pairs, each with its own random sender index.
+    randbytes(n) makes the random parts (a seeded one lets a fuzzer,
+    tests/fuzz/wire.py, replay its run)."""
     mac1_key = noise_ref.HASH(noise_ref.LABEL_MAC1, pubkey)
     out = []
     for _ in range(count):
-        body = noise_ref.header(1) + os.urandom(4 + 32 + 48 + 28)
+        body = noise_ref.header(1) + randbytes(4 + 32 + 48 + 28)
         mac1 = noise_ref.MAC(mac1_key, body)
         out.append((body + mac1 + b"\x00" * 16, mac1))
     return out
@@ -134,7 +136,6 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
         socks.append(s)
     msgs = flood_messages(pubkey, 256)
     mac1_of = {struct.unpack_from("<I", m, 4)[0]: mac1 for m, mac1 in msgs}
-    cookie_key = noise_ref.HASH(noise_ref.LABEL_COOKIE, pubkey)
     sent = send_errors = replies = other = verified = bad = 0
     first_reply = None
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # KTAP output for shell tests, in the shape the kernel's kselftest runner
 # nests under each test program (tools/testing/selftests/kselftest/runner.sh
@@ -10,6 +11,10 @@
 #                        shell expression, usually in single quotes so its
 #                        variables are read when it runs); pass when it is true
 #   ktap_skip DESCRIPTION REASON
+#   ktap_from_checks FILE WANT WHAT
+#                        a program's "check ok|fail|skip DESCRIPTION" lines in
+#                        FILE as results, WANT of them: the missing ones fail
+#                        (WHAT stopped early), more than WANT are said so
 #   ktap_finish          exit 0 if everything passed, 1 otherwise
 #
 # It also brings wgt_wait_until (wait.sh), for the tests that poll.
@@ -65,6 +70,24 @@ ktap_skip()
 {
 	ktap_num=$((ktap_num + 1))
 	echo "ok $ktap_num - $1 # SKIP $2"
+}
+
+ktap_from_checks()
+{
+	local file=$1 want=$2 what=$3 n=0 verdict desc
+	while read -r _ verdict desc; do
+		n=$((n + 1))
+		[ $n -le "$want" ] || continue
+		case $verdict in
+		ok)	ktap_result ok "$desc" ;;
+		skip)	ktap_skip "$desc" "$what says so" ;;
+		*)	ktap_result fail "$desc" ;;
+		esac
+	done < <(grep '^check ' "$file")
+	[ $n -gt "$want" ] && echo "# $what made $n checks, more than the $want planned"
+	for ((; n < want; n++)); do
+		ktap_result fail "$what stopped early"
+	done
 }
 
 ktap_finish()

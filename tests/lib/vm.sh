@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Helpers for tests that run inside the lab VM (tests/vm/*.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/ktap.sh"
@@ -22,6 +23,19 @@ wgt_load()
 		modprobe "$dep" || return 1
 	done
 	insmod "$WGTOUR_KO"
+}
+
+# wgt_load_default - wgtour.ko loaded with every parameter at its default,
+# reloaded if an earlier test left it otherwise (time_divisor, max_peers,
+# race_delay_ms): the fuzzers need the protocol's own times and limits.
+wgt_load_default()
+{
+	local p=/sys/module/wgtour/parameters
+	if [ -d /sys/module/wgtour ] && { [ "$(cat $p/time_divisor)" != 1 ] ||
+	   [ "$(cat $p/max_peers)" != 1048576 ] || [ "$(cat $p/race_delay_ms)" != 0 ]; }; then
+		wgt_unload || return 1
+	fi
+	wgt_load
 }
 
 # wgt_unload - remove wgtour.ko; its devices go with it.

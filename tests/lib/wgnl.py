@@ -72,9 +72,16 @@ WGALLOWEDIP_A_FAMILY, WGALLOWEDIP_A_IPADDR, WGALLOWEDIP_A_CIDR_MASK = 1, 2, 3
 
 # --- attributes: 4-byte header (length, type), payload, padding to 4 ---
 
-def attr(atype, payload):
-    """One attribute. Its length counts the header but not the padding."""
-    hdr = struct.pack("=HH", 4 + len(payload), atype)
+def attr(atype, payload, length=None):
+    """One attribute. Its length counts the header but not the padding.
+
+    length: what the header claims instead, for tests of the kernel's
+    parser (tests/fuzz/netlink.py); it is sent modulo 2^16, as a builder
+    that forgets the field is 16 bits wide would send it.
+    """
+    if length is None:
+        length = 4 + len(payload)
+    hdr = struct.pack("=HH", length & 0xffff, atype)
     return hdr + payload + b"\0" * (-len(payload) % 4)
 
 
@@ -109,6 +116,18 @@ def parse_attrs(data):
 
 # --- messages: nlmsghdr (16 bytes) + genlmsghdr (4 bytes) + attributes ---
 
+def split_messages(data):
+    """The netlink messages of one datagram: [(type, flags, seq, payload)]."""
+    out = []
+    while len(data) >= 16:
+        length, mtype, flags, seq, _ = struct.unpack_from("=IHHII", data)
+        if length < 16:
+            break
+        out.append((mtype, flags, seq, data[16:length]))
+        data = data[(length + 3) & ~3:]
+    return out
+
+
 class GenlSocket:
     def __init__(self):
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
@@ -131,13 +150,10 @@ class GenlSocket:
     def replies(self):
         """Yield (type, flags, payload) until the answer is complete."""
         while True:
-            data = self.sock.recv(1 << 20)
-            while len(data) >= 16:
-                length, mtype, flags, seq, _ = struct.unpack_from("=IHHII", data)
-                yield mtype, flags, data[16:length]
+            for mtype, flags, _, payload in split_messages(self.sock.recv(1 << 20)):
+                yield mtype, flags, payload
                 if mtype in (NLMSG_ERROR, NLMSG_DONE) or not flags & NLM_F_MULTI:
                     return
-                data = data[(length + 3) & ~3:]
 
     @staticmethod
     def error_of(flags, payload):
@@ -268,6 +284,44 @@ def parse_words(words):
     finish_peer()
     if peers:
         device.append(nest(WGDEVICE_A_PEERS, peers))
+    return device
+
+
+def read_device(payloads):
+    """A GET dump's messages as one device, for programs that compare
+    configurations: a dict of the device's own attributes (type -> raw
+    payload) with "peers", a list in the kernel's order of dicts of each
+    peer's attributes with "allowedips", a list of (family, address, cidr)
+    raw payloads. A peer cut across two messages (the next one repeats its
+    public key and carries the rest of its allowed IPs) comes back whole;
+    two peers with one key inside a message stay two, so a checker sees
+    them."""
+    device, peers = {}, []
+    for payload in payloads:
+        first = True
+        for atype, val in parse_attrs(payload):
+            if atype != WGDEVICE_A_PEERS:
+                device[atype] = val
+                continue
+            for _, peer_attrs in parse_attrs(val):
+                peer, ips = {}, []
+                for ptype, pval in parse_attrs(peer_attrs):
+                    if ptype == WGPEER_A_ALLOWEDIPS:
+                        for _, ip in parse_attrs(pval):
+                            d = dict(parse_attrs(ip))
+                            ips.append((d.get(WGALLOWEDIP_A_FAMILY),
+                                        d.get(WGALLOWEDIP_A_IPADDR),
+                                        d.get(WGALLOWEDIP_A_CIDR_MASK)))
+                    else:
+                        peer[ptype] = pval
+                key = peer.get(WGPEER_A_PUBLIC_KEY)
+                if first and peers and key == peers[-1].get(WGPEER_A_PUBLIC_KEY):
+                    peers[-1]["allowedips"] += ips
+                else:
+                    peer["allowedips"] = ips
+                    peers.append(peer)
+                first = False
+    device["peers"] = peers
     return device
 
 
