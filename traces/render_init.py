@@ -225,8 +225,10 @@ def summary(events, lives, names, out):
                 else ""))
     pre = [e for e in events if e.name == "netns_pre_exit"]
     for e in pre:
-        later = [d.f.get("dev") for d in events if d.name == "dellink" and d.ts >= e.ts
-                 and d.comm == e.comm]
+        # Destroyed by the task that ran the namespace's exit: not through
+        # dellink (no request asked), but the module's own netns exit.
+        later = [d.f.get("dev") for d in events if d.name == "device_destroy"
+                 and d.ts >= e.ts and d.comm == e.comm]
         out.append("  %s went away; wgtour deleted the devices born there: %s" % (
             ns_name(names, e.f.get("netns")), ", ".join(later) or "none"))
     genl = [e for e in events if e.name == "genl_request"]
