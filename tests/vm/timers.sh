@@ -204,9 +204,11 @@ listen_pid=
 
 # ---- listener (runs while the tunnel above stays silent) ----------------------
 tunnel $A wgd0 "$tmp/kd" 51840 "$tmp/pe" 51841 10.0.8 1 2
-tunnel $B wge0 "$tmp/ke" 51841 "$tmp/pd" 51840 10.0.8 2 1 persistent-keepalive 1
-# One ping: wgd0 initiates; from then on it only receives keepalives.
+tunnel $B wge0 "$tmp/ke" 51841 "$tmp/pd" 51840 10.0.8 2 1
+# One ping: wgd0 initiates; from then on it only receives wge0's
+# keepalives. (Set before, the keepalive would make wge0 the initiator.)
 ip netns exec $A ping -q -c 1 -W 2 10.0.8.2 > /dev/null 2>&1
+ip netns exec $B wg set wge0 peer "$(cat "$tmp/pd")" persistent-keepalive 1
 listen_start=$(date +%s)
 
 # ---- give up (runs while the tunnels above stay silent) ----------------------
