@@ -200,12 +200,13 @@ lab_guest_main()
 # the lab VM with labs/KIND/guest.sh, RENDER_ENV=host telling it to leave
 # the rendering to us (Python is slow under QEMU), then render
 # build/labs/KIND/trace.txt with RENDERER and add what it prints to
-# summary.txt. PICTURES names what RENDERER writes, for the last line
-# (default: rx's and tx's). Exits with the lab's status.
+# summary.txt. PICTURES names what RENDERER writes (default: rx's and
+# tx's), which RENDERER --check must then pass, and the last line lists.
+# Exits with the lab's status: 0 only when all of it worked.
 lab_host_main()
 {
 	local kind=$1 renderer=$2 render_env=$3 pictures=${4:-swimlane.svg, stages.svg}
-	local root out start rc
+	local root out start rc p svgs=()
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	out=$root/build/labs/$kind
 	start=$(date +%s)
@@ -216,6 +217,14 @@ lab_host_main()
 	if [ "$rc" = 0 ]; then
 		python3 "$root/$renderer" "$out/trace.txt" --out "$out" | tee -a "$out/summary.txt"
 		rc=${PIPESTATUS[0]}
+	fi
+	# The pictures as drawn: well-formed, naming what the lab is about.
+	if [ "$rc" = 0 ]; then
+		for p in ${pictures//,/ }; do
+			svgs+=("$out/$p")
+		done
+		python3 "$root/$renderer" "$out/trace.txt" --check "${svgs[@]}"
+		rc=$?
 	fi
 	# The same trace for the standard viewers (Perfetto, chrome://tracing).
 	if [ "$rc" = 0 ]; then
