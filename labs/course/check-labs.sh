@@ -38,7 +38,9 @@ if [ $# -gt 0 ]; then
 	ids=("$@")
 else
 	read -ra ids <<< "$(python3 "$course" assignments --ids)" || exit 1
-	[ $vm = 1 ] && mapfile -t labs < <(python3 "$course" labs | awk '$1 == "make" { print $2 }')
+	if [ $vm = 1 ]; then
+		read -ra labs <<< "$(python3 "$course" labs --names)" || exit 1
+	fi
 fi
 kver=$(lab_kver) || exit 1
 kdir=/lib/modules/$kver/build

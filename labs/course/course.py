@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The course: its labs, its coding assignments, student copies, grading.
 
-usage: labs/course/course.py labs
+usage: labs/course/course.py labs [--names]
        labs/course/course.py assignments [--ids]
        labs/course/course.py markers [--src DIR]
        labs/course/course.py start ID [--src DIR] [--dest DIR] [--reference] [--force]
@@ -85,6 +85,9 @@ def marked(src):
 
 
 def cmd_labs(reg, a):
+    if a.names:
+        print(" ".join(lab["name"] for lab in reg["labs"]))
+        return 0
     for lab in reg["labs"]:
         kind = lab["name"][len("lab-"):]
         ready = os.path.isfile(os.path.join(ROOT, "labs", kind, "run.sh"))
@@ -309,7 +312,8 @@ CLASSROOM_STEP = """      - name: "%(name)s"
 def arguments(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("labs")
+    p = sub.add_parser("labs")
+    p.add_argument("--names", action="store_true", help="the names alone, on one line")
     p = sub.add_parser("assignments")
     p.add_argument("--ids", action="store_true", help="the ids alone, on one line")
     p = sub.add_parser("markers")
