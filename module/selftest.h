@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * In-module self-tests of the lookup tables (chapter 2), run at load time
- * with "insmod wgtour.ko selftest=1".
+ * In-module self-tests (chapter 2 and after), run at load time with
+ * "insmod wgtour.ko selftest=1".
  */
 #ifndef _WGTOUR_SELFTEST_H
 #define _WGTOUR_SELFTEST_H

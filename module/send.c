@@ -146,7 +146,7 @@ static bool wgt_keypair_can_send(struct wgt_keypair *keypair)
  * once; after REKEY_AFTER_MESSAGES whoever sent them does, since only the
  * sender knows how many nonces it has used.
  */
-static bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
+bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 {
 	return atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES ||
 	       (keypair->i_am_initiator &&

@@ -9,6 +9,7 @@
 #include <linux/workqueue.h>
 
 struct wgt_device;
+struct wgt_keypair;
 struct wgt_peer;
 
 void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry);
@@ -17,6 +18,7 @@ void wgt_send_handshake_response(struct wgt_peer *peer);
 void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *skb,
 			   __le32 sender_index);
 void wgt_send_keepalive(struct wgt_peer *peer);
+bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair);
 void wgt_send_staged(struct wgt_peer *peer);
 void wgt_send_on_device_up(struct wgt_device *wg);
 void wgt_send_xmit(struct wgt_device *wg, struct sk_buff *skb);
