@@ -54,16 +54,6 @@ fuzz_limit()
 	fi
 }
 
-# fuzz_no_splat - the kernel log shows no report (the harness fails the
-# run on one too; this names the test that was running).
-fuzz_no_splat()
-{
-	local splat
-	splat=$(dmesg | grep -E "$WGT_SPLAT" | head -5)
-	[ -n "$splat" ] && sed 's/^/#   dmesg: /' <<< "$splat"
-	ktap_check "$1: no report in the kernel log" '[ -z "$splat" ]'
-}
-
 # ---- the wire fuzzer --------------------------------------------------------
 #
 #   netns wgt-fzw-t                             netns wgt-fzw-f
@@ -307,7 +297,7 @@ fuzz_wire()
 		'wgt_ping $F "$fuzz_tmp/ping2" 10.77.0.1 -c 3 -W 3'
 	fuzz_cleanup
 	ktap_check "wire: the namespaces deleted, every device, peer and keypair is freed" 'wgt_all_freed'
-	fuzz_no_splat wire
+	wgt_no_report wire
 	echo "# wire fuzz took $(($(date +%s) - t0)) s"
 }
 
@@ -343,6 +333,6 @@ fuzz_netlink()
 	ktap_from_checks "$out" $FUZZ_NETLINK_PY_CHECKS netlink.py
 	fuzz_cleanup
 	ktap_check "netlink: the namespace deleted, every device, peer and keypair is freed" 'wgt_all_freed'
-	fuzz_no_splat netlink
+	wgt_no_report netlink
 	echo "# netlink fuzz took $(($(date +%s) - t0)) s"
 }

@@ -102,3 +102,14 @@ wgt_all_freed()
 	echo "# still live: $(wgt_live_counts)"
 	return 1
 }
+
+# wgt_no_report WHAT - a KTAP check that the kernel log shows no report
+# (WGT_SPLAT), its first lines as comments when it does. The harness fails
+# the run on one too; this names the test that was running.
+wgt_no_report()
+{
+	local report
+	report=$(dmesg | grep -E "$WGT_SPLAT" | head -5)
+	[ -n "$report" ] && sed 's/^/#   dmesg: /' <<< "$report"
+	ktap_check "$1: no report in the kernel log" '[ -z "$report" ]'
+}

@@ -170,9 +170,7 @@ ktap_check "(b) a bad tag and a replay from another address leave the endpoint a
 ip netns del $M
 ip netns del $P
 ktap_check "the namespaces deleted, every device, peer and keypair is freed" 'wgt_all_freed'
-splat=$(dmesg | grep -E "$WGT_SPLAT" | head -5)
-[ -n "$splat" ] && sed 's/^/#   dmesg: /' <<< "$splat"
-ktap_check "no splat in the kernel log" '[ -z "$splat" ]'
+wgt_no_report rx_replay_malformed.sh
 
 echo "# rx_replay_malformed.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make fuzz: churn under traffic, a thousand cycles (issue 12;
+# tests/lib/churn.sh says what a cycle does and what is checked).
+. "$(dirname "$0")/../lib/churn.sh"
+
+trap churn_cleanup EXIT
+ktap_plan "$CHURN_CHECKS"
+churn_run 1000
+ktap_finish

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Churn under traffic (issue 12), shared by tests/vm/churn.sh (a short run,
+# in make check) and tests/fuzz/churn.sh (a thousand cycles, make fuzz).
+#
+#   churn_run CYCLES    CHURN_CHECKS results
+#
+#   netns wgt-chA                           netns wgt-chB
+#   wga 10.7.0.1/24 (and 10.9.0.0/16   <->  wgb 10.7.0.2/24, port 51821
+#   routed to it), its port changes         veth 192.0.2.2
+#   each cycle; veth 192.0.2.1              an iperf3 server
+#   an iperf3 client to 10.7.0.2 at
+#   20 Mbit/s for the whole run
+#
+# Each cycle, while iperf3 runs through wga and wgb:
+#   - wga's listen port changes (wgb learns the new one from the traffic);
+#   - a visitor: a device wgx made in wgt-chA with a fresh key (its socket
+#     stays in wgt-chA), moved into a new namespace wgt-chX; wga gets it as
+#     a peer; a ping from wgt-chX starts a handshake, and, after 0 to 99
+#     ms at random (before, during or after the handshake), wgx gets a
+#     new key, wga loses the peer, and the namespace is deleted with wgx in
+#     it.
+# Afterwards: every step succeeded, traffic went through all along and
+# still does, everything is freed, wgtour.ko unloads with its slab caches
+# empty (kmem_cache_destroy() would report objects left), and no report.
+# The module is loaded again for the tests after this one.
+
+. "$(dirname "${BASH_SOURCE[0]}")/vm.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
+
+# shellcheck disable=SC2034 # the callers' plans
+CHURN_CHECKS=7
+churn_tmp=''
+churn_iperf=''
+churn_answered=0
+
+churn_cleanup()
+{
+	wgt_kill_wait "$churn_iperf" 5
+	churn_iperf=''
+	topo_netns_del wgt-chA wgt-chB wgt-chX
+	[ -n "$churn_tmp" ] && rm -rf "$churn_tmp"
+	churn_tmp=''
+}
+
+# churn_setup - the tunnel, and iperf3 through it for up to SECONDS
+churn_setup()
+{
+	local secs=$1
+	wgt_load_default || return 1
+	topo_veth_pair wgt-chA wgt-chB || return 1
+	ip -n wgt-chA link add wga type wireguard || return 1
+	ip -n wgt-chB link add wgb type wireguard || return 1
+	ip netns exec wgt-chA wg set wga private-key "$churn_tmp/ka" listen-port 51820 \
+		peer "$(cat "$churn_tmp/pb")" allowed-ips 10.7.0.2/32 \
+		endpoint 192.0.2.2:51821 || return 1
+	ip netns exec wgt-chB wg set wgb private-key "$churn_tmp/kb" listen-port 51821 \
+		peer "$(cat "$churn_tmp/pa")" allowed-ips 10.7.0.1/32 \
+		endpoint 192.0.2.1:51820 || return 1
+	wgt_dev_up -l wgt-chA wga 10.7.0.1/24 || return 1
+	wgt_dev_up -l wgt-chB wgb 10.7.0.2/24 || return 1
+	ip -n wgt-chA route add 10.9.0.0/16 dev wga || return 1
+	wgt_iperf_server wgt-chB "$churn_tmp/iperf.pid" 0.5 || return 1
+	# At 20 Mbit/s: traffic all along, and CPU left for the churn itself.
+	wgt_iperf_client wgt-chA $((secs + 30)) "$churn_tmp/iperf" 10.7.0.2 "$secs" -b 20M &
+	churn_iperf=$!
+	# Traffic flows before the churn starts.
+	churn_wgb_bytes() { [ "$(wgt_rx_stat wgt-chB wgb bytes)" -gt 100000 ]; }
+	wgt_wait_until 20 churn_wgb_bytes
+}
+
+# churn_cycle I - one cycle; false, and why as a comment, if a step failed
+churn_cycle()
+{
+	local i=$1 port=$((20000 + $1 % 20000)) px ping delay
+	wg genkey > "$churn_tmp/kx"
+	px=$(wg pubkey < "$churn_tmp/kx")
+	ip netns exec wgt-chA wg set wga listen-port "$port" &&
+	ip netns add wgt-chX &&
+	ip -n wgt-chA link add wgx type wireguard &&
+	ip netns exec wgt-chA wg set wgx private-key "$churn_tmp/kx" \
+		peer "$(cat "$churn_tmp/pa")" allowed-ips 10.7.0.1/32 \
+		endpoint "192.0.2.1:$port" &&
+	ip -n wgt-chA link set wgx netns wgt-chX &&
+	wgt_dev_up -l wgt-chX wgx "10.9.$((i / 250 % 250)).$((i % 250 + 1))/32" &&
+	ip -n wgt-chX route add 10.7.0.0/24 dev wgx &&
+	ip netns exec wgt-chA wg set wga peer "$px" \
+		allowed-ips "10.9.$((i / 250 % 250)).$((i % 250 + 1))/32" ||
+		{ echo "# cycle $i: setting up the visitor failed"; return 1; }
+	wg genkey > "$churn_tmp/kx"
+	ip netns exec wgt-chX ping -c 1 -W 1 10.7.0.1 > /dev/null 2>&1 &
+	ping=$!
+	# 0 to 99 ms: a handshake and the ping's reply take tens of ms under
+	# emulation, so the teardown comes before, during or after them.
+	delay=$((RANDOM % 100))
+	sleep "0.$(printf %03d $delay)"
+	ip netns exec wgt-chX wg set wgx private-key "$churn_tmp/kx" &&
+	ip netns exec wgt-chA wg set wga peer "$px" remove &&
+	ip netns del wgt-chX ||
+		{ echo "# cycle $i: tearing down the visitor failed"; return 1; }
+	wait "$ping" && churn_answered=$((churn_answered + 1))
+	return 0
+}
+
+churn_run()
+{
+	local cycles=$1 i failed=0 handshakes bytes_before bytes_after t0 secs
+	churn_tmp=$(mktemp -d)
+	umask 077
+	wgt_keys "$churn_tmp" a b
+	# About a second a cycle under emulation, with room to spare.
+	secs=$((cycles * 2 + 30))
+	ktap_check "churn: the tunnel is up and iperf3 runs through it" 'churn_setup $secs'
+	handshakes=$(ip netns exec wgt-chA wg show wga latest-handshakes | wc -l)
+	bytes_before=$(wgt_rx_stat wgt-chB wgb bytes)
+	t0=$(date +%s)
+	for ((i = 0; i < cycles; i++)); do
+		churn_cycle "$i" || failed=$((failed + 1))
+	done
+	bytes_after=$(wgt_rx_stat wgt-chB wgb bytes)
+	echo "# churn: $cycles cycles in $(($(date +%s) - t0)) s; $churn_answered visitors' pings answered before the visitor went; wgb took in $(((bytes_after - bytes_before) / 1000)) kB meanwhile"
+	ktap_check "churn: all $cycles cycles' steps succeeded ($failed failed)" '[ "$failed" = 0 ]'
+	ktap_check "churn: traffic went through all along (more than 100 kB)" \
+		'[ $((bytes_after - bytes_before)) -gt 100000 ]'
+	ktap_check "churn: wga keeps one peer, the tunnel still carries a ping" \
+		'[ "$handshakes" = 1 ] &&
+		 [ "$(ip netns exec wgt-chA wg show wga peers | wc -l)" = 1 ] &&
+		 wgt_ping wgt-chA "$churn_tmp/ping" 10.7.0.2 -c 2 -W 5 > /dev/null'
+	wgt_kill_wait "$churn_iperf" 5
+	churn_iperf=''
+	wgt_iperf_stop 5 "$churn_tmp/iperf.pid"
+	topo_netns_del wgt-chA wgt-chB
+	ktap_check "churn: after the namespaces are deleted, everything is freed" 'wgt_all_freed'
+	# kmem_cache_destroy() reports a cache that still has objects (the lab
+	# VM boots with slab_nomerge, so each of our caches is its own).
+	ktap_check "churn: wgtour.ko unloads, and loads again" 'wgt_unload && wgt_load'
+	wgt_no_report churn
+	churn_cleanup
+}
