@@ -46,6 +46,10 @@ shell: module ## interactive root shell in the lab VM, wgtour.ko loaded
 check: module ## the whole test suite: lint, book, then the VM tests (TAP)
 	@tests/check.sh
 
+check-debug: ## the VM tests on the debug kernel (make debug-kernel first): any KASAN, UBSAN, lockdep, RCU, kmemleak or hung-task report fails; hours
+	@WGTOUR_KERNEL=debug $(MAKE) --no-print-directory module
+	@tests/check.sh debug
+
 check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 12 minutes
 	@tests/check.sh long
 

@@ -7,8 +7,9 @@
 # stage's TAP, exit status and expected number of programs go to
 # tests/tap-summary.py, which fails a stage that is missing, cut short or
 # exited badly. Exits non-zero on any failure. TAP logs stay in build/check/.
-# "tests/check.sh long" (make check-long) runs tests/vm-long alone, and
-# "tests/check.sh fuzz" (make fuzz) tests/fuzz.
+# "tests/check.sh long" (make check-long) runs tests/vm-long alone,
+# "tests/check.sh fuzz" (make fuzz) tests/fuzz, and "tests/check.sh debug"
+# (make check-debug) tests/vm on the debug kernel.
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/check
 rm -rf "$out"
@@ -17,12 +18,14 @@ start=$(date +%s)
 stages=()
 
 # stage NAME HEADING COMMAND... - run one stage, keep its TAP and verdict.
-# Its plan is the number of test programs in tests/NAME.
+# Its plan is the number of test programs in tests/NAME, or of those named
+# in $only when it is set.
 stage()
 {
 	local name=$1 heading=$2 plan
 	shift 2
 	plan=$(find "$root/tests/$name" -maxdepth 1 -name '*.sh' | wc -l)
+	[ -n "${only:-}" ] && plan=$(wc -w <<< "$only")
 	echo "== $heading"
 	"$@" 2>&1 | tee "$out/$name.tap"
 	stages+=(--stage "$name" "${PIPESTATUS[0]}" "$plan" "$out/$name.tap")
@@ -32,6 +35,22 @@ if [ "${1:-}" = fuzz ]; then
 	# make fuzz: the fuzzers' long runs alone, in one boot of the lab VM.
 	stage fuzz "the fuzzers' long runs (a million datagrams, 100,000 netlink requests; tens of minutes)" \
 		"$root/labs/vm/run" --name fuzz --timeout 14400 -- tests/run-suite.sh fuzz
+	python3 "$root/tests/tap-summary.py" "${stages[@]}"
+	exit
+fi
+
+if [ "${1:-}" = debug ]; then
+	# make check-debug: the VM tests on the debug kernel (make debug-kernel),
+	# wgtour.ko built against it, in one boot. Its checkers make it about
+	# ten times slower under TCG: WGTOUR_SLOW=10 stretches every test's
+	# time limit and every wait (tests/vm/settings, tests/lib/wait.sh).
+	# The run fails on any report; the guest asks kmemleak for a scan
+	# at the end (labs/vm/guest.sh). WGTOUR_DEBUG_TESTS="a.sh b.sh" runs
+	# only those.
+	only=${WGTOUR_DEBUG_TESTS:-}
+	stage vm "VM tests on the debug kernel (KASAN, UBSAN, lockdep, PROVE_RCU, kmemleak, ...; hours under TCG)" \
+		"$root/labs/vm/run" --kernel debug --name check-debug --timeout 43200 -- \
+		env WGTOUR_SLOW=10 tests/run-suite.sh vm $only
 	python3 "$root/tests/tap-summary.py" "${stages[@]}"
 	exit
 fi

@@ -11,6 +11,8 @@
 #       run's. Both numbers are decimal seconds, e.g. 60 or 0.5. With
 #       --while-alive, stop early, after one last run, once process PID has
 #       exited (the one that was to make COMMAND true: no use waiting on).
+#       SECONDS is multiplied by WGTOUR_SLOW (1 unless set; make check-debug
+#       sets it for its slower kernel).
 #   wgt_gone PID
 #       true when process PID no longer runs.
 #
@@ -54,6 +56,8 @@ wgt_wait_until()
 		return 2
 	fi
 	shift
+	# A slower kernel (make check-debug's) gets proportionally longer.
+	_wgt_secs_ms=$((_wgt_secs_ms * ${WGTOUR_SLOW:-1}))
 	_wgt_tries=$(((_wgt_secs_ms + _wgt_every_ms - 1) / _wgt_every_ms))
 	while :; do
 		"$@"
