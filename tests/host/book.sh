@@ -5,7 +5,9 @@
 # (docs/book/build.sh) produces a well-formed HTML page and EPUB with every
 # chapter, each listing in it is the current text of its source, and a
 # chapter that names a symbol or file that does not exist fails the build
-# with a message naming the chapter and the symbol. Runs on the host.
+# with a message naming the chapter and the symbol. The EPUB passes
+# epubcheck (Debian's epubcheck, which make setup installs) with no error
+# and no warning. Runs on the host.
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
@@ -25,7 +27,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 8
+ktap_plan 9
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -33,6 +35,16 @@ if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 else
 	sed 's/^/  /' "$scratch/build.log"
 	ktap_result fail "the book builds (docs/book/build.sh)"
+fi
+
+# epubcheck takes about 6 s of a JVM: start it now, read it at the end.
+# Debian's /usr/bin/epubcheck is the jar itself, which runs only where
+# binfmt_misc knows jars: call java on it.
+epubcheck=/usr/share/java/epubcheck.jar
+[ -f "$epubcheck" ] && command -v java > /dev/null || epubcheck=
+if [ -n "$epubcheck" ]; then
+	java -jar "$epubcheck" "$book/wgtour.epub" > "$scratch/epubcheck.log" 2>&1 &
+	epubcheck_pid=$!
 fi
 
 check_py "index.html is well-formed, offline, with every chapter title" \
@@ -59,7 +71,7 @@ fi
 
 # The failure path, on a scratch copy of the chapters (the real ones stay
 # untouched): a listing of a symbol that does not exist, then of a file.
-cp -r chapters "$scratch/chapters"
+cp -rL chapters "$scratch/chapters"
 # expect_failure DESCRIPTION CHAPTER_TEXT WORD...: the build fails, and its
 # message names the scratch chapter and every WORD.
 expect_failure()
@@ -85,4 +97,18 @@ expect_failure "a listing of a missing symbol fails the build, naming chapter an
 expect_failure "a listing of a missing file fails the build, naming chapter and file" \
 	"$(printf '# Broken\n\n```{.c file="module/no_such_file.c" symbol="struct wgt_device"}\n```')" \
 	module/no_such_file.c
+# epubcheck's summary line: "Messages: 0 fatals / 0 errors / 0 warnings / 0 infos".
+if [ -z "$epubcheck" ]; then
+	ktap_skip "epubcheck passes wgtour.epub with no error and no warning" \
+		"epubcheck is not installed (run: make setup)"
+else
+	wait "$epubcheck_pid"
+	grep -E '^(FATAL|ERROR|WARNING)' "$scratch/epubcheck.log" | head -20 | sed 's/^/  /'
+	grep '^Messages:' "$scratch/epubcheck.log" | sed 's/^/  epubcheck: /'
+	if grep -qE '^Messages: 0 fatals / 0 errors / 0 warnings' "$scratch/epubcheck.log"; then
+		ktap_result ok "epubcheck passes wgtour.epub with no error and no warning"
+	else
+		ktap_result fail "epubcheck passes wgtour.epub with no error and no warning"
+	fi
+fi
 ktap_finish
