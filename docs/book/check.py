@@ -6,6 +6,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py epub BOOK.EPUB CHAPTERS_DIR
        check.py listings INDEX.HTML CHAPTERS_DIR
        check.py has INDEX.HTML CAPTION EXPECTED_FILE
+       check.py history CHAPTERS_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -230,9 +231,62 @@ def cmd_has(index, caption, expected_file):
     return [], "listing %s: %d lines, as expected" % (caption, expected.count("\n") + 1)
 
 
+# The book describes the code as it is: no commit hashes, no story of how
+# the code got there. A commit hash is a word of 7 to 40 hex digits, but so
+# are trace fields (index=f51c5a22), key prefixes and binary numbers
+# (11000000), which the chapters show on purpose. They all stand in code
+# (fenced blocks, indented blocks, `code spans`), and a hash in prose does
+# not, so the check looks at prose only, for a hex word that has both a
+# digit and a letter (which rules out decimal and binary numbers). In code
+# too, "commit" followed by a hex word is a hash. A few phrases of
+# narration seen in earlier drafts are refused outright.
+HEX_WORD = re.compile(r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+COMMIT_HASH = re.compile(r"\bcommit\W{1,3}[0-9a-f]{7,40}\b", re.I)
+NARRATION = re.compile(r"written yet|grows with the module|while this \w+ was written|"
+                       r"at the time of writing|(?:in|since) (?:this|an earlier) commit", re.I)
+
+
+def prose(text):
+    """The Markdown text with code blocks and code spans blanked out, line
+    numbers kept."""
+    out, fence = [], None
+    for line in text.split("\n"):
+        m = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            out.append("")
+        elif m:
+            fence = m.group(1)
+            out.append("")
+        elif line.startswith(("    ", "\t")) and (not out or not out[-1].strip()):
+            out.append("")         # an indented code block (approximately)
+        else:
+            out.append(re.sub(r"(`+).*?\1", "", line))
+    return out
+
+
+def cmd_history(chapters):
+    problems = []
+    files = sorted(glob.glob(os.path.join(chapters, "*.md")))
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for n, line in enumerate(text.split("\n"), 1):
+            for m in COMMIT_HASH.finditer(line):
+                problems.append("%s:%d: a commit hash: %s" % (path, n, m.group(0)))
+        for n, line in enumerate(prose(text), 1):
+            for m in HEX_WORD.finditer(line):
+                problems.append("%s:%d: a commit hash in prose? %s" % (path, n, m.group(0)))
+            for m in NARRATION.finditer(line):
+                problems.append("%s:%d: project history: %s" % (path, n, m.group(0)))
+    return problems, "%d chapters: no commit hash, no history narration" % len(files)
+
+
 def main():
-    checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has}
-    if len(sys.argv) < 4 or sys.argv[1] not in checks:
+    checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
+              "history": cmd_history}
+    if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])
     for p in problems:

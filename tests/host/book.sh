@@ -7,7 +7,8 @@
 # chapter that names a symbol or file that does not exist fails the build
 # with a message naming the chapter and the symbol. The EPUB passes
 # epubcheck (Debian's epubcheck, which make setup installs) with no error
-# and no warning. Runs on the host.
+# and no warning. The chapters' prose names no commit and tells no
+# project history. Runs on the host.
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
@@ -27,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 9
+ktap_plan 10
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -53,6 +54,8 @@ check_py "wgtour.epub is a valid zip with well-formed XHTML and every chapter" \
 	epub "$book/wgtour.epub" chapters
 check_py "every listing in index.html is the current text of its source" \
 	listings "$book/index.html" chapters
+check_py "no commit hash and no project history in the chapters' prose" \
+	history chapters
 
 # A known function, cut out of the source here independently of the filter:
 # from its first line to the closing brace at column 0, with the comment above.
