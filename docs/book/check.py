@@ -7,6 +7,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py listings INDEX.HTML CHAPTERS_DIR
        check.py has INDEX.HTML CAPTION EXPECTED_FILE
        check.py history CHAPTERS_DIR
+       check.py lacks INDEX.HTML FILE PREFIX
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -33,7 +34,8 @@ class Page(html.parser.HTMLParser):
         self.stack = []
         self.errors = []
         self.text = []
-        self.listings = []      # (caption, code) pairs
+        self.listings = []      # (caption, code, skip): skip is the prefix of
+                                # the lines a whole-file listing leaves out
         self.listing_depth = None
         self.in_caption = False
         self.in_pre = False
@@ -48,6 +50,7 @@ class Page(html.parser.HTMLParser):
         if tag == "div" and "listing" in classes:
             self.listing_depth = len(self.stack)
             self.caption = self.code = ""
+            self.skip = dict(attrs).get("data-skip")
         elif tag == "div" and "listing-caption" in classes:
             self.in_caption = True
         elif tag == "pre" and self.listing_depth:
@@ -65,7 +68,7 @@ class Page(html.parser.HTMLParser):
                                 self.stack[-1] if self.stack else "nothing"))
             return
         if tag == "div" and self.listing_depth == len(self.stack):
-            self.listings.append((self.caption.strip(), self.code))
+            self.listings.append((self.caption.strip(), self.code, self.skip))
             self.listing_depth = None
         elif tag == "div":
             self.in_caption = False
@@ -175,12 +178,15 @@ def cmd_epub(epub, chapters):
         len(names), len(chapter_titles(chapters)), listings)
 
 
-def listing_problem(caption, code, source):
+def listing_problem(caption, code, source, skip=None):
     """Why a listing is not a whole, current piece of its source, or None."""
     if not code.strip():
         return "empty listing"
     if ": " not in caption:
-        # A whole file (a recorded trace, say).
+        # A whole file (a recorded trace, say), maybe without the lines
+        # that begin with skip.
+        if skip:
+            source = "".join(l for l in source.splitlines(True) if not l.startswith(skip))
         return None if code == source.rstrip("\n") else "differs from the file"
     # Whole lines of the current source...
     at = ("\n" + source + "\n").find("\n" + code + "\n")
@@ -202,8 +208,8 @@ def cmd_listings(index, chapters):
     if len(page.listings) != expected:
         problems.append("%d listings in the page, %d asked for in %s/" %
                         (len(page.listings), expected, chapters))
-    for caption, code in page.listings:
-        path = caption.split(": ")[0]
+    for caption, code, skip in page.listings:
+        path = caption.split(": ")[0].split(" ")[0]
         try:
             with open(path) as f:
                 source = f.read()
@@ -211,7 +217,7 @@ def cmd_listings(index, chapters):
             problems.append("%s: no such file" % caption)
             continue
         code = code.rstrip("\n")
-        problem = listing_problem(caption, code, source)
+        problem = listing_problem(caption, code, source, skip)
         if problem:
             problems.append("%s: %s" % (caption, problem))
     return problems, "%d listings, each identical to its current source" % len(page.listings)
@@ -223,7 +229,7 @@ def cmd_has(index, caption, expected_file):
         page = parse(f.read())
     with open(expected_file) as f:
         expected = f.read().rstrip("\n")
-    codes = [code.rstrip("\n") for cap, code in page.listings if cap == caption]
+    codes = [code.rstrip("\n") for cap, code, _ in page.listings if cap == caption]
     if not codes:
         return ["no listing captioned " + caption], ""
     if expected not in codes:
@@ -283,9 +289,25 @@ def cmd_history(chapters):
     return problems, "%d chapters: no commit hash, no history narration" % len(files)
 
 
+def cmd_lacks(index, path, prefix):
+    """The page's listing of the whole file PATH has no line that begins
+    with PREFIX (the lookup tables at the head of a trace, say)."""
+    with open(index, encoding="utf-8") as f:
+        page = parse(f.read())
+    codes = [code for cap, code, _ in page.listings if cap.split(" ")[0] == path]
+    if not codes:
+        return ["no listing of " + path], ""
+    problems = []
+    for code in codes:
+        n = sum(1 for line in code.split("\n") if line.startswith(prefix))
+        if n:
+            problems.append("the listing of %s has %d lines that begin with %r" % (path, n, prefix))
+    return problems, "the listing of %s has no line that begins with %r" % (path, prefix)
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
-              "history": cmd_history}
+              "history": cmd_history, "lacks": cmd_lacks}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])
