@@ -8,6 +8,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py has INDEX.HTML CAPTION EXPECTED_FILE
        check.py history CHAPTERS_DIR
        check.py lacks INDEX.HTML FILE PREFIX
+       check.py fields CHAPTER SOURCE...
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -305,9 +306,32 @@ def cmd_lacks(index, path, prefix):
     return problems, "the listing of %s has no line that begins with %r" % (path, prefix)
 
 
+def cmd_fields(chapter, *sources):
+    """Every trace field the chapter names in a code span (`counter=0`,
+    `encrypt_cpu=1`) is one that a SOURCE prints: a bpftrace script, a
+    renderer, module/trace.h. A field renamed in the tools, or a trace
+    recorded with other names, then shows in the chapter's text."""
+    field = re.compile(r"\b([a-z_]+)=")
+    known = set()
+    for path in sources:
+        with open(path, encoding="utf-8") as f:
+            known |= set(field.findall(f.read()))
+    with open(chapter, encoding="utf-8") as f:
+        text = f.read()
+    used = {}
+    for n, line in enumerate(text.split("\n"), 1):
+        for span in re.findall(r"`([^`]+)`", line):
+            for name in field.findall(span):
+                used.setdefault(name, n)
+    problems = ["%s:%d: field %s= is printed by none of %s" % (chapter, n, name, ", ".join(sources))
+                for name, n in sorted(used.items()) if name not in known]
+    return problems, "%s: %d trace fields, each printed by %s" % (
+        chapter, len(used), ", ".join(sources))
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
-              "history": cmd_history, "lacks": cmd_lacks}
+              "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

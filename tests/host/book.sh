@@ -28,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 11
+ktap_plan 13
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -58,6 +58,18 @@ check_py "no commit hash and no project history in the chapters' prose" \
 	history chapters
 check_py "chapter 4's trace is shown without the drop-reason tables at its head" \
 	lacks "$book/index.html" traces/samples/ch4-rx-trace.txt "# drop_reason"
+# Chapter 5 shows what make lab-tx prints: its field names are those of
+# traces/tx.bt and module/trace.h, and its summary is what the renderer
+# makes of the sample trace today.
+check_py "chapter 5 names only trace fields that lab-tx or trace.h print" \
+	fields chapters/05-transmission.md traces/tx.bt traces/render_tx.py module/trace.h
+if python3 traces/render_tx.py traces/samples/ch5-lab-tx-trace.txt > "$scratch/tx-summary.txt" &&
+   diff -u traces/samples/ch5-lab-tx-summary.txt "$scratch/tx-summary.txt" | head -20 | sed 's/^/  /' &&
+   cmp -s traces/samples/ch5-lab-tx-summary.txt "$scratch/tx-summary.txt"; then
+	ktap_result ok "chapter 5's lab-tx summary is traces/render_tx.py's output for the sample trace"
+else
+	ktap_result fail "chapter 5's lab-tx summary is traces/render_tx.py's output for the sample trace"
+fi
 
 # A known function, cut out of the source here independently of the filter:
 # from its first line to the closing brace at column 0, with the comment above.
