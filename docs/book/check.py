@@ -10,6 +10,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py lacks INDEX.HTML FILE PREFIX
        check.py fields CHAPTER SOURCE...
        check.py layout INDEX.HTML
+       check.py pages INDEX.HTML PAGES_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -381,10 +382,59 @@ def cmd_layout(index):
         tables, ", ".join(smallest))
 
 
+def cmd_pages(index, pages):
+    """The one-page book and its pages, one per chapter (split.py): every
+    chapter has its page, with previous and next links; every heading
+    has its anchor; every link inside the book, on the one page or
+    between pages, names an id that its target page has."""
+    problems = []
+    files = {os.path.basename(index): index}
+    for name in sorted(os.listdir(pages)):
+        if name.endswith(".html"):
+            files["pages/" + name] = os.path.join(pages, name)
+    ids, texts = {}, {}
+    for key, path in files.items():
+        with open(path, encoding="utf-8") as f:
+            texts[key] = f.read()
+        ids[key] = set(re.findall(r'\bid="([^"]+)"', texts[key]))
+    with open(index, encoding="utf-8") as f:
+        one = f.read()
+    chapters = re.findall(r'<section id="([^"]+)" class="level1', one)
+    links = 0
+    for key, text in texts.items():
+        folder = os.path.dirname(key)
+        for target in re.findall(r'href="([^"]*)"', text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            page, _, frag = target.partition("#")
+            page = os.path.normpath(os.path.join(folder, page)) if page else key
+            links += 1
+            if page not in ids:
+                problems.append("%s: link to %s: no such page" % (key, target))
+            elif frag and frag not in ids[page]:
+                problems.append("%s: link to %s: %s has no id %s" % (key, target, page, frag))
+        if key.startswith("pages/") and key != "pages/index.html":
+            for rel in ("prev", "next"):
+                if 'rel="%s"' % rel not in text and not (
+                        rel == "next" and key == "pages/%s.html" % chapters[-1]):
+                    problems.append("%s: no %s link" % (key, rel))
+            if 'class="side-toc"' not in text:
+                problems.append("%s: no side table of contents" % key)
+    for ch in chapters:
+        if "pages/%s.html" % ch not in files:
+            problems.append("chapter %s has no page" % ch)
+    headings = len(re.findall(r'<section id="[^"]+"[^>]*>\s*<h[1-6]', one))
+    anchors = one.count('class="heading-anchor"')
+    if headings != anchors or not anchors:
+        problems.append("%d headings, %d anchors in %s" % (headings, anchors, index))
+    return problems[:20], "%d chapter pages with previous/next and side contents; %d anchors; %d links, all resolve" % (
+        len(chapters), anchors, links)
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
               "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
-              "layout": cmd_layout}
+              "layout": cmd_layout, "pages": cmd_pages}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

@@ -28,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 14
+ktap_plan 15
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -56,6 +56,8 @@ check_py "every listing in index.html is the current text of its source" \
 	listings "$book/index.html" chapters
 check_py "no commit hash and no project history in the chapters' prose" \
 	history chapters
+check_py "one page per chapter, each with previous/next and the contents; every link resolves" \
+	pages "$book/index.html" "$book/pages"
 check_py "layout: no section numbered 0.x, tables in scroll boxes, figure text legible" \
 	layout "$book/index.html"
 check_py "chapter 4's trace is shown without the drop-reason tables at its head" \
