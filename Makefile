@@ -37,7 +37,7 @@ debug-kernel: ## build the lab VM's debug kernel (KASAN, UBSAN, lockdep, kmemlea
 lint: setup ## checkpatch --strict and sparse (C=2) on the module
 	@tests/host/lint.sh
 
-book: setup ## build the book: build/book/index.html and build/book/wgtour.epub
+book: setup ## build the book: build/book/pages/index.html (a page per chapter), build/book/index.html (one page), build/book/wgtour.epub
 	@docs/book/build.sh
 
 shell: module ## interactive root shell in the lab VM, wgtour.ko loaded

@@ -21,8 +21,8 @@ packages=(
 	iptables iputils-ping tcpdump util-linux procps
 	# building and checking the module
 	make gcc bc sparse dwarves linux-source-6.1 perl
-	# the book and the traces
-	pandoc graphviz python3
+	# the book and the traces (epubcheck: the book test checks the EPUB)
+	pandoc graphviz python3 epubcheck
 	# driving "make shell" from scripts and tests
 	tmux
 )

@@ -10,20 +10,29 @@
 --    ## The birth namespace {#birth-namespace}.)
 -- 2. An index of listings at the end, by symbol, each entry linking to the
 --    listing and naming its chapter: the book's symbol index.
+-- 3. The sections of an unnumbered chapter (the preface, an appendix) are
+--    unnumbered too; pandoc would number them 0.1, 0.2, ...
+-- 4. Every table sits in a box of its own that scrolls sideways, so a wide
+--    table never widens the page on a narrow screen.
 
 local seen = {}
 local chapter = nil       -- "chapter N", or the title of an unnumbered one
 local number = 0          -- numbered level-1 headings so far
 local listings = {}       -- { caption, chapter, id }
 
+local unnumbered = false  -- in an unnumbered chapter
+
 function Header(h)
   if h.level == 1 then
-    if h.classes:includes("unnumbered") then
+    unnumbered = h.classes:includes("unnumbered")
+    if unnumbered then
       chapter = pandoc.utils.stringify(h.content)
     else
       number = number + 1
       chapter = "chapter " .. number
     end
+  elseif unnumbered and not h.classes:includes("unnumbered") then
+    h.classes:insert("unnumbered")
   end
   if h.identifier == "" then
     return nil
@@ -40,6 +49,10 @@ function Header(h)
   end
   seen[id] = seen[id] or 0
   return h
+end
+
+function Table(t)
+  return pandoc.Div({ t }, pandoc.Attr("", { "table-scroll" }))
 end
 
 -- A listing made by listings.lua: a Div of class "listing" whose first

@@ -3,6 +3,8 @@
 #
 # make book: chapters/*.md, in file-name order, become
 #   build/book/index.html   one self-contained page (works offline)
+#   build/book/pages/       the same, one page per chapter, with a side
+#                           table of contents (start at pages/index.html)
 #   build/book/wgtour.epub  the same book for e-readers
 #
 # Two passes with pandoc. Pass 1 reads each chapter on its own, runs the Lua
@@ -64,6 +66,8 @@ pandoc -d docs/book/html.yaml --resource-path=. "${parts[@]}" -o "$out/index.htm
 html=$!
 pandoc -d docs/book/epub.yaml --resource-path=. "${parts[@]}" -o "$out/wgtour.epub" || exit 1
 wait "$html" || exit 1
+# The same page cut into one page per chapter, and heading anchors on both.
+python3 docs/book/split.py "$out/index.html" "$out/pages" > /dev/null || exit 1
 
 rm -rf "$out/parts"
 # mv -T never moves a directory *into* another one; a build finishing at
@@ -77,5 +81,5 @@ rm -rf "$old".*
 [ -d "$out" ] && { echo "book: could not move the book into $final" >&2; exit 1; }
 
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-printf 'book: %s/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
-	"$final" "$final" "${#sources[@]}" "$elapsed"
+printf 'book: %s/index.html, %s/pages/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
+	"$final" "$final" "$final" "${#sources[@]}" "$elapsed"

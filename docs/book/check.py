@@ -6,6 +6,11 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py epub BOOK.EPUB CHAPTERS_DIR
        check.py listings INDEX.HTML CHAPTERS_DIR
        check.py has INDEX.HTML CAPTION EXPECTED_FILE
+       check.py history CHAPTERS_DIR
+       check.py lacks INDEX.HTML FILE PREFIX
+       check.py fields CHAPTER SOURCE...
+       check.py layout INDEX.HTML
+       check.py pages INDEX.HTML PAGES_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -32,7 +37,8 @@ class Page(html.parser.HTMLParser):
         self.stack = []
         self.errors = []
         self.text = []
-        self.listings = []      # (caption, code) pairs
+        self.listings = []      # (caption, code, skip): skip is the prefix of
+                                # the lines a whole-file listing leaves out
         self.listing_depth = None
         self.in_caption = False
         self.in_pre = False
@@ -47,6 +53,7 @@ class Page(html.parser.HTMLParser):
         if tag == "div" and "listing" in classes:
             self.listing_depth = len(self.stack)
             self.caption = self.code = ""
+            self.skip = dict(attrs).get("data-skip")
         elif tag == "div" and "listing-caption" in classes:
             self.in_caption = True
         elif tag == "pre" and self.listing_depth:
@@ -64,7 +71,7 @@ class Page(html.parser.HTMLParser):
                                 self.stack[-1] if self.stack else "nothing"))
             return
         if tag == "div" and self.listing_depth == len(self.stack):
-            self.listings.append((self.caption.strip(), self.code))
+            self.listings.append((self.caption.strip(), self.code, self.skip))
             self.listing_depth = None
         elif tag == "div":
             self.in_caption = False
@@ -174,12 +181,15 @@ def cmd_epub(epub, chapters):
         len(names), len(chapter_titles(chapters)), listings)
 
 
-def listing_problem(caption, code, source):
+def listing_problem(caption, code, source, skip=None):
     """Why a listing is not a whole, current piece of its source, or None."""
     if not code.strip():
         return "empty listing"
     if ": " not in caption:
-        # A whole file (a recorded trace, say).
+        # A whole file (a recorded trace, say), maybe without the lines
+        # that begin with skip.
+        if skip:
+            source = "".join(l for l in source.splitlines(True) if not l.startswith(skip))
         return None if code == source.rstrip("\n") else "differs from the file"
     # Whole lines of the current source...
     at = ("\n" + source + "\n").find("\n" + code + "\n")
@@ -201,8 +211,8 @@ def cmd_listings(index, chapters):
     if len(page.listings) != expected:
         problems.append("%d listings in the page, %d asked for in %s/" %
                         (len(page.listings), expected, chapters))
-    for caption, code in page.listings:
-        path = caption.split(": ")[0]
+    for caption, code, skip in page.listings:
+        path = caption.split(": ")[0].split(" ")[0]
         try:
             with open(path) as f:
                 source = f.read()
@@ -210,7 +220,7 @@ def cmd_listings(index, chapters):
             problems.append("%s: no such file" % caption)
             continue
         code = code.rstrip("\n")
-        problem = listing_problem(caption, code, source)
+        problem = listing_problem(caption, code, source, skip)
         if problem:
             problems.append("%s: %s" % (caption, problem))
     return problems, "%d listings, each identical to its current source" % len(page.listings)
@@ -222,7 +232,7 @@ def cmd_has(index, caption, expected_file):
         page = parse(f.read())
     with open(expected_file) as f:
         expected = f.read().rstrip("\n")
-    codes = [code.rstrip("\n") for cap, code in page.listings if cap == caption]
+    codes = [code.rstrip("\n") for cap, code, _ in page.listings if cap == caption]
     if not codes:
         return ["no listing captioned " + caption], ""
     if expected not in codes:
@@ -230,9 +240,202 @@ def cmd_has(index, caption, expected_file):
     return [], "listing %s: %d lines, as expected" % (caption, expected.count("\n") + 1)
 
 
+# The book describes the code as it is: no commit hashes, no story of how
+# the code got there. A commit hash is a word of 7 to 40 hex digits, but so
+# are trace fields (index=f51c5a22), key prefixes and binary numbers
+# (11000000), which the chapters show on purpose. They all stand in code
+# (fenced blocks, indented blocks, `code spans`), and a hash in prose does
+# not, so the check looks at prose only, for a hex word that has both a
+# digit and a letter (which rules out decimal and binary numbers). In code
+# too, "commit" followed by a hex word is a hash. A few phrases of
+# narration seen in earlier drafts are refused outright.
+HEX_WORD = re.compile(r"\b(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b")
+COMMIT_HASH = re.compile(r"\bcommit\W{1,3}[0-9a-f]{7,40}\b", re.I)
+NARRATION = re.compile(r"written yet|grows with the module|while this \w+ was written|"
+                       r"at the time of writing|(?:in|since) (?:this|an earlier) commit", re.I)
+
+
+def prose(text):
+    """The Markdown text with code blocks and code spans blanked out, line
+    numbers kept."""
+    out, fence = [], None
+    for line in text.split("\n"):
+        m = re.match(r"\s*(`{3,}|~{3,})", line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            out.append("")
+        elif m:
+            fence = m.group(1)
+            out.append("")
+        elif line.startswith(("    ", "\t")) and (not out or not out[-1].strip()):
+            out.append("")         # an indented code block (approximately)
+        else:
+            out.append(re.sub(r"(`+).*?\1", "", line))
+    return out
+
+
+def cmd_history(chapters):
+    problems = []
+    files = sorted(glob.glob(os.path.join(chapters, "*.md")))
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for n, line in enumerate(text.split("\n"), 1):
+            for m in COMMIT_HASH.finditer(line):
+                problems.append("%s:%d: a commit hash: %s" % (path, n, m.group(0)))
+        for n, line in enumerate(prose(text), 1):
+            for m in HEX_WORD.finditer(line):
+                problems.append("%s:%d: a commit hash in prose? %s" % (path, n, m.group(0)))
+            for m in NARRATION.finditer(line):
+                problems.append("%s:%d: project history: %s" % (path, n, m.group(0)))
+    return problems, "%d chapters: no commit hash, no history narration" % len(files)
+
+
+def cmd_lacks(index, path, prefix):
+    """The page's listing of the whole file PATH has no line that begins
+    with PREFIX (the lookup tables at the head of a trace, say)."""
+    with open(index, encoding="utf-8") as f:
+        page = parse(f.read())
+    codes = [code for cap, code, _ in page.listings if cap.split(" ")[0] == path]
+    if not codes:
+        return ["no listing of " + path], ""
+    problems = []
+    for code in codes:
+        n = sum(1 for line in code.split("\n") if line.startswith(prefix))
+        if n:
+            problems.append("the listing of %s has %d lines that begin with %r" % (path, n, prefix))
+    return problems, "the listing of %s has no line that begins with %r" % (path, prefix)
+
+
+def cmd_fields(chapter, *sources):
+    """Every trace field the chapter names in a code span (`counter=0`,
+    `encrypt_cpu=1`) is one that a SOURCE prints: a bpftrace script, a
+    renderer, module/trace.h. A field renamed in the tools, or a trace
+    recorded with other names, then shows in the chapter's text."""
+    field = re.compile(r"\b([a-z_]+)=")
+    known = set()
+    for path in sources:
+        with open(path, encoding="utf-8") as f:
+            known |= set(field.findall(f.read()))
+    with open(chapter, encoding="utf-8") as f:
+        text = f.read()
+    used = {}
+    for n, line in enumerate(text.split("\n"), 1):
+        for span in re.findall(r"`([^`]+)`", line):
+            for name in field.findall(span):
+                used.setdefault(name, n)
+    problems = ["%s:%d: field %s= is printed by none of %s" % (chapter, n, name, ", ".join(sources))
+                for name, n in sorted(used.items()) if name not in known]
+    return problems, "%s: %d trace fields, each printed by %s" % (
+        chapter, len(used), ", ".join(sources))
+
+
+# What book.css does with a figure in a window 1280 px wide: the figure
+# box is min(100vw - 3rem, 70em) wide, 70em of the body's 1.05rem font,
+# and the image is shown at its natural width (figures.lua), scaled down
+# only to fit the box. Legible: no text smaller than 9 CSS px.
+WINDOW_PX = 1280
+FIGURE_BOX_PX = min(WINDOW_PX - 3 * 16, 70 * 1.05 * 16)
+LEGIBLE_PX = 9
+
+
+def figure_text_px(svg, shown_px):
+    """The smallest font of a graphviz SVG shown shown_px wide, in px."""
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    sizes = [float(x) for x in re.findall(r'font-size="([\d.]+)"', svg)]
+    scale = min(shown_px, width_pt * 4 / 3) / (width_pt * 4 / 3)
+    return min(sizes) * 4 / 3 * scale if sizes else None
+
+
+def cmd_layout(index):
+    """The parts of the layout a browser is not needed for: the preface's
+    sections are not numbered 0.x, every table is in its scrolling box,
+    and every figure's smallest text is legible at a 1280-px window."""
+    import base64
+    with open(index, encoding="utf-8") as f:
+        text = f.read()
+    problems = []
+    zero = re.findall(r'(?:header|toc)-section-number">(0\.[\d.]*)<', text)
+    if zero:
+        problems.append("sections numbered 0.x (an unnumbered chapter's): " + ", ".join(zero[:5]))
+    tables = len(re.findall(r"<table\b", text))
+    boxed = len(re.findall(r'<div class="table-scroll">\s*<table\b', text))
+    if tables != boxed:
+        problems.append("%d tables, %d of them in a table-scroll box" % (tables, boxed))
+    figures = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"([^>]*)>', text)
+    smallest = []
+    for data, attrs in figures:
+        svg = base64.b64decode(data).decode("utf-8")
+        title = re.search(r"<title>([^<]*)</title>", svg)
+        name = title.group(1) if title else "?"
+        px = figure_text_px(svg, FIGURE_BOX_PX)
+        if px is None:
+            continue
+        smallest.append("%s %.1f px" % (name, px))
+        if px < LEGIBLE_PX:
+            problems.append("figure %s: smallest text %.1f px at a %d-px window (under %d)" %
+                            (name, px, WINDOW_PX, LEGIBLE_PX))
+    if not figures:
+        problems.append("no SVG figure found")
+    return problems, "no section numbered 0.x; %d tables in scroll boxes; smallest text per figure: %s" % (
+        tables, ", ".join(smallest))
+
+
+def cmd_pages(index, pages):
+    """The one-page book and its pages, one per chapter (split.py): every
+    chapter has its page, with previous and next links; every heading
+    has its anchor; every link inside the book, on the one page or
+    between pages, names an id that its target page has."""
+    problems = []
+    files = {os.path.basename(index): index}
+    for name in sorted(os.listdir(pages)):
+        if name.endswith(".html"):
+            files["pages/" + name] = os.path.join(pages, name)
+    ids, texts = {}, {}
+    for key, path in files.items():
+        with open(path, encoding="utf-8") as f:
+            texts[key] = f.read()
+        ids[key] = set(re.findall(r'\bid="([^"]+)"', texts[key]))
+    with open(index, encoding="utf-8") as f:
+        one = f.read()
+    chapters = re.findall(r'<section id="([^"]+)" class="level1', one)
+    links = 0
+    for key, text in texts.items():
+        folder = os.path.dirname(key)
+        for target in re.findall(r'href="([^"]*)"', text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            page, _, frag = target.partition("#")
+            page = os.path.normpath(os.path.join(folder, page)) if page else key
+            links += 1
+            if page not in ids:
+                problems.append("%s: link to %s: no such page" % (key, target))
+            elif frag and frag not in ids[page]:
+                problems.append("%s: link to %s: %s has no id %s" % (key, target, page, frag))
+        if key.startswith("pages/") and key != "pages/index.html":
+            for rel in ("prev", "next"):
+                if 'rel="%s"' % rel not in text and not (
+                        rel == "next" and key == "pages/%s.html" % chapters[-1]):
+                    problems.append("%s: no %s link" % (key, rel))
+            if 'class="side-toc"' not in text:
+                problems.append("%s: no side table of contents" % key)
+    for ch in chapters:
+        if "pages/%s.html" % ch not in files:
+            problems.append("chapter %s has no page" % ch)
+    headings = len(re.findall(r'<section id="[^"]+"[^>]*>\s*<h[1-6]', one))
+    anchors = one.count('class="heading-anchor"')
+    if headings != anchors or not anchors:
+        problems.append("%d headings, %d anchors in %s" % (headings, anchors, index))
+    return problems[:20], "%d chapter pages with previous/next and side contents; %d anchors; %d links, all resolve" % (
+        len(chapters), anchors, links)
+
+
 def main():
-    checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has}
-    if len(sys.argv) < 4 or sys.argv[1] not in checks:
+    checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
+              "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
+              "layout": cmd_layout, "pages": cmd_pages}
+    if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])
     for p in problems:

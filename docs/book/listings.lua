@@ -9,7 +9,9 @@
 --
 -- and this filter replaces it with the current text of that symbol,
 -- captioned "module/device.c: wgt_newlink()". Without symbol=, the whole
--- file is included (used for recorded traces). See docs/book/README.md.
+-- file is included (used for recorded traces); skip="PREFIX" then leaves
+-- out the lines that begin with PREFIX (a trace's lookup tables, say), and
+-- the caption says so. See docs/book/README.md.
 --
 -- Symbols, and where a listing starts and ends (kernel coding style makes
 -- this simple: definitions start at column 0, and so do their closing braces):
@@ -177,11 +179,19 @@ local function extract(path, symbol, keep_comment)
   return table.concat(lines, "\n", first, last), path .. ": " .. caption
 end
 
-local function listing(text, caption, classes)
+-- skip: the prefix of the lines left out of a whole file, or nil. It is
+-- kept on the listing (data-skip in HTML) for docs/book/check.py.
+local function listing(text, caption, classes, skip)
   local code = pandoc.CodeBlock(text, pandoc.Attr("", classes))
-  local label = pandoc.Div({ pandoc.Plain({ pandoc.Code(caption) }) },
-                           pandoc.Attr("", { "listing-caption" }))
-  return pandoc.Div({ label, code }, pandoc.Attr("", { "listing" }))
+  local label = { pandoc.Code(caption) }
+  local attrs = {}
+  if skip then
+    label = { pandoc.Code(caption), pandoc.Str(" (without the lines that begin with "),
+              pandoc.Code(skip), pandoc.Str(")") }
+    attrs = { skip = skip }
+  end
+  label = pandoc.Div({ pandoc.Plain(label) }, pandoc.Attr("", { "listing-caption" }))
+  return pandoc.Div({ label, code }, pandoc.Attr("", { "listing" }, attrs))
 end
 
 function CodeBlock(block)
@@ -200,7 +210,23 @@ function CodeBlock(block)
       fail("included file " .. file .. " does not exist")
       return nil
     end
-    return listing(table.concat(lines, "\n"), file, block.classes)
+    local skip = block.attributes["skip"]
+    if skip then
+      local kept, left_out = {}, 0
+      for _, line in ipairs(lines) do
+        if line:sub(1, #skip) == skip then
+          left_out = left_out + 1
+        else
+          table.insert(kept, line)
+        end
+      end
+      if left_out == 0 then
+        fail("no line of " .. file .. ' begins with skip="' .. skip .. '"')
+        return nil
+      end
+      lines = kept
+    end
+    return listing(table.concat(lines, "\n"), file, block.classes, skip)
   end
   local text, caption = extract(file, symbol, block.attributes["comment"] ~= "no")
   if not text then

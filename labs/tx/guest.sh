@@ -62,9 +62,10 @@ How a packet is sent (chapter 5, module/send.c):
   4. Each segment is staged on the peer's queue (tx_stage); with a session, it
      gets its nonce (tx_nonce) and goes into the device's encrypt ring, a CPU
      picked round robin (tx_encrypt_enqueue, encrypt_cpu=N).
-  5. That CPU's kworker encrypts it in place (tx_encrypt); whichever worker finds
-     the peer's oldest packet encrypted sends it, in nonce order: the UDP send
-     queues the outer datagram on the veth (net_dev_queue) and returns (tx_send).
+  5. A CPU's kworker encrypts it in place (tx_encrypt) and wakes the peer's
+     transmit work, which runs on the peer's one CPU and sends the peer's
+     packets in nonce order, each once it is encrypted: the UDP send queues
+     the outer datagram on the veth (net_dev_queue) and returns (tx_send).
 Below: one GSO skb's journey, segment by segment (microseconds since tx_xmit;
 slow because QEMU emulates the CPUs), then every traced packet's stages in numbers.
 TEXT

@@ -9,6 +9,11 @@ Keeps the comment lines, every tx_drop, and the whole paths of: the first
 packet (the ping that waited for the handshake, with tx_handshake_wait),
 the GSO packet traces/render_tx.py shows by default, and the two packets
 handed to wgtour after it. tests/host/lab_tx_render.sh checks the result.
+Chapter 5 shows what the lab's renderer makes of it; after cutting a new
+trace, render it again (tests/host/book.sh checks that the two agree):
+
+    python3 traces/render_tx.py traces/samples/ch5-lab-tx-trace.txt \
+        > traces/samples/ch5-lab-tx-summary.txt
 """
 import os
 import sys
