@@ -3,8 +3,8 @@
 #
 # The suite must be able to go red, and this proves it on every run: the
 # fast mutants of the module (tests/mutants/ patches marked "Quick: yes":
-# a trie prefix off by one, two replay-window mistakes, an MTU without the
-# tag) are each applied alone to a copy of module/, built, and run against
+# a replay-window edge off by one, an MTU without the tag; one for each of
+# two tests) are each applied alone to a copy of module/, built, and run against
 # the tests that should catch them in one boot of the lab VM, after the
 # unmodified module passed the same tests (tests/mutate.sh --quick). Every
 # one must be killed. "make mutate" runs all the mutants.
