@@ -139,6 +139,10 @@ tracepoint:wgtour:socket_send /@t0 != 0/ {
 	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
 	       args->key[2], args->key[3], args->len, args->err);
 }
+tracepoint:wgtour:tx_send /@t0 != 0/ {
+	printf("%8d  %-8s     [%s] len=%d err=%d\n", (nsecs - @t0) / 1000, comm,
+	       probe, args->len, args->err);
+}
 tracepoint:wgtour:rx_keepalive /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x counter=%d\n",
 	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
