@@ -11,12 +11,14 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py fields CHAPTER SOURCE...
        check.py layout INDEX.HTML
        check.py pages INDEX.HTML PAGES_DIR
+       check.py lines INDEX.HTML
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
 (the repository root).
 """
 import glob
+import html
 import html.parser
 import os
 import re
@@ -39,6 +41,7 @@ class Page(html.parser.HTMLParser):
         self.text = []
         self.listings = []      # (caption, code, skip): skip is the prefix of
                                 # the lines a whole-file listing leaves out
+        self.numbered = []      # (caption, code, id, first line's number)
         self.listing_depth = None
         self.in_caption = False
         self.in_pre = False
@@ -54,8 +57,11 @@ class Page(html.parser.HTMLParser):
             self.listing_depth = len(self.stack)
             self.caption = self.code = ""
             self.skip = dict(attrs).get("data-skip")
+            self.number = None
         elif tag == "div" and "listing-caption" in classes:
             self.in_caption = True
+        elif tag == "div" and self.listing_depth and dict(attrs).get("data-startfrom"):
+            self.number = (dict(attrs)["id"], int(dict(attrs)["data-startfrom"]))
         elif tag == "pre" and self.listing_depth:
             self.in_pre = True
 
@@ -72,6 +78,8 @@ class Page(html.parser.HTMLParser):
             return
         if tag == "div" and self.listing_depth == len(self.stack):
             self.listings.append((self.caption.strip(), self.code, self.skip))
+            if self.number:
+                self.numbered.append((self.caption.strip(), self.code) + self.number)
             self.listing_depth = None
         elif tag == "div":
             self.in_caption = False
@@ -431,10 +439,53 @@ def cmd_pages(index, pages):
         len(chapters), anchors, links)
 
 
+LINEREF = re.compile(r'<a href="#([^"]+)-(\d+)"\s+class="lineref"\s+data-pattern="([^"]*)">'
+                     r'line\s+(\d+)</a>')
+
+
+def cmd_lines(index):
+    """Listings are numbered with their source file's lines: the line that
+    carries the anchor ID-N is line N of the file, for every line of
+    every numbered listing. Every "line N" reference (listings.lua's
+    lineref) says the number its link points at, and that line holds the
+    text the reference was written for."""
+    with open(index, encoding="utf-8") as f:
+        text = f.read()
+    page = parse(text)
+    problems, lines = [], {}
+    for caption, code, ident, first in page.numbered:
+        with open(caption.split(": ")[0]) as f:
+            source = f.read().split("\n")
+        for n, line in enumerate(code.rstrip("\n").split("\n"), first):
+            lines[ident, n] = line
+            if n > len(source) or source[n - 1] != line:
+                problems.append("%s: the line numbered %d differs from line %d of the file" %
+                                (caption, n, n))
+                break
+            if 'id="%s-%d"' % (ident, n) not in text:
+                problems.append("%s: no anchor %s-%d" % (caption, ident, n))
+                break
+    refs = LINEREF.findall(text)
+    for ident, n, pattern, shown in refs:
+        pattern = html.unescape(pattern)
+        line = lines.get((ident, int(n)))
+        if shown != n:
+            problems.append("a reference to %s-%s says line %s" % (ident, n, shown))
+        elif line is None:
+            problems.append("a reference to %s-%s: no such numbered line" % (ident, n))
+        elif pattern not in line:
+            problems.append("a reference to %s-%s: %r is not on that line" % (ident, n, pattern))
+    if text.count('class="lineref"') != len(refs):
+        problems.append("%d line references, %d of them in the expected form" %
+                        (text.count('class="lineref"'), len(refs)))
+    return problems[:20], "%d numbered listings, each line's number its line in the file; " \
+        "%d line references, each to the line that holds its text" % (len(page.numbered), len(refs))
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
               "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
-              "layout": cmd_layout, "pages": cmd_pages}
+              "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

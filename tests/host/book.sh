@@ -28,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 15
+ktap_plan 18
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -56,6 +56,8 @@ check_py "every listing in index.html is the current text of its source" \
 	listings "$book/index.html" chapters
 check_py "no commit hash and no project history in the chapters' prose" \
 	history chapters
+check_py "listings numbered with their file's lines; every line reference says its line" \
+	lines "$book/index.html"
 check_py "one page per chapter, each with previous/next and the contents; every link resolves" \
 	pages "$book/index.html" "$book/pages"
 check_py "layout: no section numbered 0.x, tables in scroll boxes, figure text legible" \
@@ -118,6 +120,16 @@ expect_failure "a listing of a missing symbol fails the build, naming chapter an
 expect_failure "a listing of a missing file fails the build, naming chapter and file" \
 	"$(printf '# Broken\n\n```{.c file="module/no_such_file.c" symbol="struct wgt_device"}\n```')" \
 	module/no_such_file.c
+# A reference to a line (listings.lua's lineref) whose text is no longer
+# in the listing, or is on several of its lines.
+lineref()
+{
+	printf '# Broken\n\n```{.c file="module/device.c" symbol="wgt_setup"}\n```\n\nAt []{.lineref symbol="wgt_setup" pattern="%s"}.\n' "$1"
+}
+expect_failure "a line reference whose text is not in the listing fails the build, naming it" \
+	"$(lineref no_such_text)" wgt_setup no_such_text
+expect_failure "a line reference whose text is on several lines fails the build, naming it" \
+	"$(lineref 'dev->')" wgt_setup 'dev->' "not one"
 # epubcheck's summary line: "Messages: 0 fatals / 0 errors / 0 warnings / 0 infos".
 if [ -z "$epubcheck" ]; then
 	ktap_skip "epubcheck passes wgtour.epub with no error and no warning" \
