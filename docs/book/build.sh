@@ -80,6 +80,8 @@ done
 rm -rf "$old".*
 [ -d "$out" ] && { echo "book: could not move the book into $final" >&2; exit 1; }
 
+# The symbol index's report (book.lua): what the book cites of module/.
+sed 's/^/book: /' "$final/coverage.txt"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf 'book: %s/index.html, %s/pages/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
 	"$final" "$final" "$final" "${#sources[@]}" "$elapsed"

@@ -12,6 +12,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py layout INDEX.HTML
        check.py pages INDEX.HTML PAGES_DIR
        check.py lines INDEX.HTML
+       check.py symbols INDEX.HTML COVERAGE.TXT CHAPTERS_DIR MODULE_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -482,10 +483,78 @@ def cmd_lines(index):
         "%d line references, each to the line that holds its text" % (len(page.numbered), len(refs))
 
 
+def module_symbols(module):
+    """The wgt_* functions defined in MODULE/*.c and *.h, name -> lines
+    between the braces, found here independently of book.lua: a line at
+    column 0 naming wgt_x( whose "{" line comes before any ";"; and the
+    tracepoints of trace.h."""
+    functions = {}
+    for path in sorted(glob.glob(os.path.join(module, "*.[ch]"))):
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"[A-Za-z_].*?\b(wgt_\w+)\(", line)
+            if not m:
+                continue
+            j = next(k for k in range(i, len(lines)) if lines[k] == "{" or lines[k].rstrip().endswith(";"))
+            if lines[j] == "{" and m.group(1) not in functions:
+                functions[m.group(1)] = lines.index("}", j) - j - 1
+    with open(os.path.join(module, "trace.h"), encoding="utf-8") as f:
+        tracepoints = set(re.findall(r"^(?:TRACE_EVENT\(|DEFINE_EVENT\(\w+,\s*)(\w+),", f.read(), re.M))
+    return functions, tracepoints
+
+
+def cmd_symbols(index, coverage, chapters, module):
+    """The index of symbols and the coverage report say what the chapters
+    do: every module function or tracepoint a chapter names in `code` or
+    lists has its entry in the index, no other function has one, and
+    coverage.txt counts them right and names the non-trivial ones left."""
+    functions, tracepoints = module_symbols(module)
+    named, listed = set(), set()
+    for path in glob.glob(os.path.join(chapters, "*.md")):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        listed |= set(re.findall(r'^```\{[^}\n]*\bsymbol="([^"]+)"', text, re.M))
+        text = re.sub(r"^(```+|~~~+).*?^\1\s*$", "", text, flags=re.S | re.M)
+        for _, span in re.findall(r"(`+)(.+?)\1", text, re.S):
+            words = re.findall(r"[A-Za-z_]\w*", span)
+            for before, w in zip([""] + words, words):
+                if before in ("struct", "enum", "union"):
+                    continue       # a type, not the function of the same name
+                named.add(w[len("trace_"):] if w.startswith("trace_") and w[6:] in tracepoints else w)
+    cited = set(functions) & (named | listed)
+    with open(index, encoding="utf-8") as f:
+        page = f.read()
+    at = page.find('id="symbol-index"')
+    if at < 0:
+        return ["no index of symbols (id symbol-index) in " + index], ""
+    entries = set(re.findall(r"<li><code>(\w+)(?:\(\))?</code>", page[at:]))
+    problems = ["%s() is cited but has no index entry" % n for n in sorted(cited - entries)]
+    problems += ["%s() has an index entry but is cited nowhere" % n
+                 for n in sorted((set(functions) - cited) & entries)]
+    problems += ["tracepoint %s is named but has no index entry" % n
+                 for n in sorted((tracepoints & named) - entries)]
+    with open(coverage, encoding="utf-8") as f:
+        report = f.read()
+    m = re.search(r"functions cited: (\d+) / (\d+)", report)
+    if not m or (int(m.group(1)), int(m.group(2))) != (len(cited), len(functions)):
+        problems.append("%s says %s; the chapters cite %d of %d functions" % (
+            coverage, m.group(0) if m else "no count", len(cited), len(functions)))
+    left = {n for n, body in functions.items() if body > 3 and n not in cited}
+    said = set(re.findall(r"(wgt_\w+)\(\)", report.split("never names", 1)[-1]))
+    if said != left:
+        problems.append("%s: the functions left out differ: %s" % (
+            coverage, ", ".join(sorted(said ^ left)[:10])))
+    return problems[:20], "%d of %d functions cited, each in the index; %d tracepoints named; " \
+        "%s lists the %d non-trivial ones left" % (
+            len(cited), len(functions), len(tracepoints & named), coverage, len(left))
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
               "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
-              "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines}
+              "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines,
+              "symbols": cmd_symbols}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

@@ -34,6 +34,14 @@
 -- pattern (plain text, not a Lua pattern) must be on exactly one of its
 -- lines: a reference that no longer matches fails the build.
 
+-- The C sources read the way kernel coding style writes them (csource.lua,
+-- next to this file).
+package.path = PANDOC_SCRIPT_FILE:gsub("[^/]*$", "") .. "?.lua;" .. package.path
+local csource = require("csource")
+local read_lines, find_function, find_variable, find_macro, find_type, with_comment =
+  csource.read_lines, csource.find_function, csource.find_variable, csource.find_macro,
+  csource.find_type, csource.with_comment
+
 local chapter = PANDOC_STATE.input_files[1] or "(stdin)"
 local errors = {}
 
@@ -47,117 +55,6 @@ local ids = {}            -- identifiers given so far
 
 local function fail(msg)
   table.insert(errors, chapter .. ": " .. msg)
-end
-
-local function read_lines(path)
-  local f = io.open(path, "r")
-  if not f then
-    return nil
-  end
-  local lines = {}
-  for line in f:lines() do
-    table.insert(lines, line)
-  end
-  f:close()
-  return lines
-end
-
--- The index of the first line at or after `from` that satisfies `test`.
-local function find_line(lines, from, test)
-  for i = from, #lines do
-    if test(lines[i]) then
-      return i
-    end
-  end
-  return nil
-end
-
--- A pattern that matches `name` as a whole word (%f is Lua's "frontier").
-local function word(name)
-  return "%f[%w_]" .. name .. "%f[^%w_]"
-end
-
-local function at_column0(line)
-  return line:match("^[%a_]") ~= nil
-end
-
--- A function definition: a line at column 0 naming `name(`, whose body
--- "{" comes (on a line of its own) before any ";" that would make it a
--- prototype. Returns the first and last line.
-local function find_function(lines, name)
-  local i = 1
-  while true do
-    i = find_line(lines, i, function(l)
-      return at_column0(l) and l:match(word(name) .. "%(") ~= nil
-    end)
-    if not i then
-      return nil
-    end
-    local open = find_line(lines, i, function(l)
-      return l == "{" or l:match(";%s*$") ~= nil
-    end)
-    if open and lines[open] == "{" then
-      local close = find_line(lines, open, function(l) return l == "}" end)
-      return i, close
-    end
-    i = i + 1
-  end
-end
-
--- A variable with an initialiser, e.g. "static struct foo name = {".
-local function find_variable(lines, name)
-  local i = find_line(lines, 1, function(l)
-    return at_column0(l) and l:match(word(name) .. "[^(]*=%s*{%s*$") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  return i, find_line(lines, i, function(l) return l == "};" end)
-end
-
--- "#define name", with its continuation lines.
-local function find_macro(lines, name)
-  local i = find_line(lines, 1, function(l)
-    return l:match("^#%s*define%s+" .. name .. "%f[^%w_]") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  local last = i
-  while lines[last]:match("\\%s*$") and lines[last + 1] do
-    last = last + 1
-  end
-  return i, last
-end
-
--- "struct name {" (or enum, union) through "};".
-local function find_type(lines, kind, name)
-  local i = find_line(lines, 1, function(l)
-    return l:match("^" .. kind .. "%s+" .. name .. "%s*{") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  return i, find_line(lines, i, function(l) return l == "};" end)
-end
-
--- If a block comment ends on the line just above `first`, move `first` up
--- to where that comment starts. Every line in between must be part of the
--- comment (start with "/*" or "*"), so code with a trailing comment is not
--- mistaken for one.
-local function with_comment(lines, first)
-  if first < 2 or not lines[first - 1]:match("%*/%s*$") then
-    return first
-  end
-  for i = first - 1, 1, -1 do
-    if lines[i]:match("^%s*/%*") then
-      return i
-    end
-    if not lines[i]:match("^%s*%*") then
-      return first
-    end
-  end
-  return first
 end
 
 -- Returns the listing's text and its caption, or nil and an error message.

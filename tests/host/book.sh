@@ -28,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 18
+ktap_plan 19
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -58,6 +58,8 @@ check_py "no commit hash and no project history in the chapters' prose" \
 	history chapters
 check_py "listings numbered with their file's lines; every line reference says its line" \
 	lines "$book/index.html"
+check_py "the index of symbols has every function and tracepoint the chapters cite; coverage.txt counts them" \
+	symbols "$book/index.html" "$book/coverage.txt" chapters module
 check_py "one page per chapter, each with previous/next and the contents; every link resolves" \
 	pages "$book/index.html" "$book/pages"
 check_py "layout: no section numbered 0.x, tables in scroll boxes, figure text legible" \
