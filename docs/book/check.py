@@ -13,6 +13,7 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py pages INDEX.HTML PAGES_DIR
        check.py lines INDEX.HTML
        check.py symbols INDEX.HTML COVERAGE.TXT CHAPTERS_DIR MODULE_DIR
+       check.py search PAGES_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
@@ -550,11 +551,48 @@ def cmd_symbols(index, coverage, chapters, module):
             len(cited), len(functions), len(tracepoints & named), coverage, len(left))
 
 
+def cmd_search(pages):
+    """Search works offline on every page: each loads search-index.js and
+    search.js (plain scripts, which work from file://), both are there, the
+    index is one JSON array, and it has an entry for every section of every
+    page, linking to that section, with its title and, unless the section
+    is only a heading, its text."""
+    import json
+    problems = []
+    with open(os.path.join(pages, "search-index.js"), encoding="utf-8") as f:
+        m = re.search(r"^var WGT_SEARCH = (\[.*\]);$", f.read(), re.M | re.S)
+    entries = json.loads(m.group(1)) if m else []
+    if not m:
+        problems.append("search-index.js does not set WGT_SEARCH to an array")
+    if not os.path.exists(os.path.join(pages, "search.js")):
+        problems.append("no search.js in " + pages)
+    by_url = {e["u"]: e for e in entries}
+    files = sorted(n for n in os.listdir(pages) if n.endswith(".html"))
+    sections = 0
+    for name in files:
+        with open(os.path.join(pages, name), encoding="utf-8") as f:
+            text = f.read()
+        for script in ("search-index.js", "search.js"):
+            if '<script src="%s"' % script not in text:
+                problems.append("%s does not load %s" % (name, script))
+        for ident in re.findall(r'<section id="([^"]+)"', text):
+            sections += 1
+            e = by_url.get("%s#%s" % (name, ident))
+            if not e:
+                problems.append("%s#%s: a section with no search entry" % (name, ident))
+            elif not e["t"]:
+                problems.append("%s#%s: a search entry with no title" % (name, ident))
+    if len(entries) != sections:
+        problems.append("%d search entries for %d sections" % (len(entries), sections))
+    return problems[:20], "%d pages load the search; %d sections, each with its entry (%d KB)" % (
+        len(files), sections, os.path.getsize(os.path.join(pages, "search-index.js")) // 1024)
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
               "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
               "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines,
-              "symbols": cmd_symbols}
+              "symbols": cmd_symbols, "search": cmd_search}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

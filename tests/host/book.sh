@@ -28,7 +28,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 19
+ktap_plan 20
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -62,6 +62,8 @@ check_py "the index of symbols has every function and tracepoint the chapters ci
 	symbols "$book/index.html" "$book/coverage.txt" chapters module
 check_py "one page per chapter, each with previous/next and the contents; every link resolves" \
 	pages "$book/index.html" "$book/pages"
+check_py "every page has the offline search, and its index every section" \
+	search "$book/pages"
 check_py "layout: no section numbered 0.x, tables in scroll boxes, figure text legible" \
 	layout "$book/index.html"
 check_py "chapter 4's trace is shown without the drop-reason tables at its head" \
