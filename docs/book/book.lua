@@ -288,7 +288,7 @@ function Pandoc(doc)
   doc.blocks:insert(pandoc.Header(1, { pandoc.Str("Index of symbols") },
                                   pandoc.Attr("symbol-index", { "unnumbered" })))
   doc.blocks:insert(pandoc.Para({ pandoc.Str(
-    "The module's functions and types, and its tracepoints, by name, with the sections " ..
+    "The module’s functions and types, and its tracepoints, by name, with the sections " ..
     "(by number) that list them and those that name them in the text.") }))
   doc.blocks:insert(pandoc.Header(2, { pandoc.Str("Functions and types") },
                                   pandoc.Attr("index-functions", { "unnumbered" })))

@@ -188,7 +188,7 @@ class Browser:
 
 def main():
     book, shots = sys.argv[1], sys.argv[2]
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = shutil.which("chromium")
     if not chromium:
         sys.exit("browser.py: no chromium")
     pages = [os.path.join(book, "index.html")] + sorted(

@@ -362,8 +362,9 @@ def cmd_layout(index):
 def cmd_pages(index, pages):
     """The one-page book and its pages, one per chapter (split.py): every
     chapter has its page, with previous and next links; every heading
-    has its anchor; every link inside the book, on the one page or
-    between pages, names an id that its target page has."""
+    has its anchor; no id is used twice on a page; every link inside the
+    book, on the one page or between pages, names an id that its target
+    page has."""
     problems = []
     files = {os.path.basename(index): index}
     for name in sorted(os.listdir(pages)):
@@ -373,7 +374,11 @@ def cmd_pages(index, pages):
     for key, path in files.items():
         with open(path, encoding="utf-8") as f:
             texts[key] = f.read()
-        ids[key] = set(re.findall(r'\bid="([^"]+)"', texts[key]))
+        found = re.findall(r'\bid="([^"]+)"', texts[key])
+        ids[key] = set(found)
+        if len(found) != len(ids[key]):
+            twice = sorted({i for i in found if found.count(i) > 1})
+            problems.append("%s: %d ids used twice: %s" % (key, len(twice), ", ".join(twice[:5])))
     with open(index, encoding="utf-8") as f:
         one = f.read()
     chapters = re.findall(r'<section id="([^"]+)" class="level1', one)
