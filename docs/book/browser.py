@@ -180,8 +180,18 @@ class Browser:
         return out
 
     def close(self):
-        self.proc.kill()
-        self.proc.wait()
+        """Asks Chromium to quit, which takes its helper processes along;
+        kills it if it does not."""
+        self.session = None
+        try:
+            self.call("Browser.close", timeout=5)
+        except (OSError, EOFError, TimeoutError, RuntimeError):
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         os.close(self.to_chrome)
         os.close(self.from_chrome)
 
