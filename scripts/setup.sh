@@ -21,8 +21,9 @@ packages=(
 	iptables iputils-ping tcpdump util-linux procps
 	# building and checking the module
 	make gcc bc sparse dwarves linux-source-6.1 perl
-	# the book and the traces (epubcheck: the book test checks the EPUB)
-	pandoc graphviz python3 epubcheck
+	# the book and the traces (epubcheck and chromium: the book test checks
+	# the EPUB, and every page in a headless browser)
+	pandoc graphviz python3 epubcheck chromium
 	# driving "make shell" from scripts and tests
 	tmux
 )

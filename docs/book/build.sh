@@ -70,6 +70,9 @@ wait "$html" || exit 1
 python3 docs/book/split.py "$out/index.html" "$out/pages" > /dev/null || exit 1
 
 rm -rf "$out/parts"
+# The screenshots of the browser check (docs/book/browser.py, run by
+# tests/host/book.sh after a build) stay until the next check.
+[ -d "$final/shots" ] && mv "$final/shots" "$out/shots"
 # mv -T never moves a directory *into* another one; a build finishing at
 # the same moment can only make us try again.
 old=$final.old.$$
@@ -80,6 +83,8 @@ done
 rm -rf "$old".*
 [ -d "$out" ] && { echo "book: could not move the book into $final" >&2; exit 1; }
 
+# The symbol index's report (book.lua): what the book cites of module/.
+sed 's/^/book: /' "$final/coverage.txt"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 printf 'book: %s/index.html, %s/pages/index.html and %s/wgtour.epub, %d chapters, built in %.1f s\n' \
 	"$final" "$final" "$final" "${#sources[@]}" "$elapsed"

@@ -11,12 +11,16 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py fields CHAPTER SOURCE...
        check.py layout INDEX.HTML
        check.py pages INDEX.HTML PAGES_DIR
+       check.py lines INDEX.HTML
+       check.py symbols INDEX.HTML COVERAGE.TXT CHAPTERS_DIR MODULE_DIR
+       check.py search PAGES_DIR
 
 Each prints what it checked, or every problem it found, and exits 1 on a
 problem. Paths in listing captions are relative to the current directory
 (the repository root).
 """
 import glob
+import html
 import html.parser
 import os
 import re
@@ -39,6 +43,7 @@ class Page(html.parser.HTMLParser):
         self.text = []
         self.listings = []      # (caption, code, skip): skip is the prefix of
                                 # the lines a whole-file listing leaves out
+        self.numbered = []      # (caption, code, id, first line's number)
         self.listing_depth = None
         self.in_caption = False
         self.in_pre = False
@@ -54,8 +59,11 @@ class Page(html.parser.HTMLParser):
             self.listing_depth = len(self.stack)
             self.caption = self.code = ""
             self.skip = dict(attrs).get("data-skip")
+            self.number = None
         elif tag == "div" and "listing-caption" in classes:
             self.in_caption = True
+        elif tag == "div" and self.listing_depth and dict(attrs).get("data-startfrom"):
+            self.number = (dict(attrs)["id"], int(dict(attrs)["data-startfrom"]))
         elif tag == "pre" and self.listing_depth:
             self.in_pre = True
 
@@ -72,6 +80,8 @@ class Page(html.parser.HTMLParser):
             return
         if tag == "div" and self.listing_depth == len(self.stack):
             self.listings.append((self.caption.strip(), self.code, self.skip))
+            if self.number:
+                self.numbered.append((self.caption.strip(), self.code) + self.number)
             self.listing_depth = None
         elif tag == "div":
             self.in_caption = False
@@ -331,28 +341,11 @@ def cmd_fields(chapter, *sources):
         chapter, len(used), ", ".join(sources))
 
 
-# What book.css does with a figure in a window 1280 px wide: the figure
-# box is min(100vw - 3rem, 70em) wide, 70em of the body's 1.05rem font,
-# and the image is shown at its natural width (figures.lua), scaled down
-# only to fit the box. Legible: no text smaller than 9 CSS px.
-WINDOW_PX = 1280
-FIGURE_BOX_PX = min(WINDOW_PX - 3 * 16, 70 * 1.05 * 16)
-LEGIBLE_PX = 9
-
-
-def figure_text_px(svg, shown_px):
-    """The smallest font of a graphviz SVG shown shown_px wide, in px."""
-    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
-    sizes = [float(x) for x in re.findall(r'font-size="([\d.]+)"', svg)]
-    scale = min(shown_px, width_pt * 4 / 3) / (width_pt * 4 / 3)
-    return min(sizes) * 4 / 3 * scale if sizes else None
-
-
 def cmd_layout(index):
     """The parts of the layout a browser is not needed for: the preface's
-    sections are not numbered 0.x, every table is in its scrolling box,
-    and every figure's smallest text is legible at a 1280-px window."""
-    import base64
+    sections are not numbered 0.x, and every table is in its scrolling box.
+    (What needs one, overflow and the size of figure text as shown, is
+    docs/book/browser.py's.)"""
     with open(index, encoding="utf-8") as f:
         text = f.read()
     problems = []
@@ -363,30 +356,15 @@ def cmd_layout(index):
     boxed = len(re.findall(r'<div class="table-scroll">\s*<table\b', text))
     if tables != boxed:
         problems.append("%d tables, %d of them in a table-scroll box" % (tables, boxed))
-    figures = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"([^>]*)>', text)
-    smallest = []
-    for data, attrs in figures:
-        svg = base64.b64decode(data).decode("utf-8")
-        title = re.search(r"<title>([^<]*)</title>", svg)
-        name = title.group(1) if title else "?"
-        px = figure_text_px(svg, FIGURE_BOX_PX)
-        if px is None:
-            continue
-        smallest.append("%s %.1f px" % (name, px))
-        if px < LEGIBLE_PX:
-            problems.append("figure %s: smallest text %.1f px at a %d-px window (under %d)" %
-                            (name, px, WINDOW_PX, LEGIBLE_PX))
-    if not figures:
-        problems.append("no SVG figure found")
-    return problems, "no section numbered 0.x; %d tables in scroll boxes; smallest text per figure: %s" % (
-        tables, ", ".join(smallest))
+    return problems, "no section numbered 0.x; %d tables in scroll boxes" % tables
 
 
 def cmd_pages(index, pages):
     """The one-page book and its pages, one per chapter (split.py): every
     chapter has its page, with previous and next links; every heading
-    has its anchor; every link inside the book, on the one page or
-    between pages, names an id that its target page has."""
+    has its anchor; no id is used twice on a page; every link inside the
+    book, on the one page or between pages, names an id that its target
+    page has."""
     problems = []
     files = {os.path.basename(index): index}
     for name in sorted(os.listdir(pages)):
@@ -396,7 +374,11 @@ def cmd_pages(index, pages):
     for key, path in files.items():
         with open(path, encoding="utf-8") as f:
             texts[key] = f.read()
-        ids[key] = set(re.findall(r'\bid="([^"]+)"', texts[key]))
+        found = re.findall(r'\bid="([^"]+)"', texts[key])
+        ids[key] = set(found)
+        if len(found) != len(ids[key]):
+            twice = sorted({i for i in found if found.count(i) > 1})
+            problems.append("%s: %d ids used twice: %s" % (key, len(twice), ", ".join(twice[:5])))
     with open(index, encoding="utf-8") as f:
         one = f.read()
     chapters = re.findall(r'<section id="([^"]+)" class="level1', one)
@@ -431,10 +413,158 @@ def cmd_pages(index, pages):
         len(chapters), anchors, links)
 
 
+LINEREF = re.compile(r'<a href="#([^"]+)-(\d+)"\s+class="lineref"\s+data-pattern="([^"]*)">'
+                     r'line\s+(\d+)</a>')
+
+
+def cmd_lines(index):
+    """Listings are numbered with their source file's lines: the line that
+    carries the anchor ID-N is line N of the file, for every line of
+    every numbered listing. Every "line N" reference (listings.lua's
+    lineref) says the number its link points at, and that line holds the
+    text the reference was written for."""
+    with open(index, encoding="utf-8") as f:
+        text = f.read()
+    page = parse(text)
+    problems, lines = [], {}
+    for caption, code, ident, first in page.numbered:
+        with open(caption.split(": ")[0]) as f:
+            source = f.read().split("\n")
+        for n, line in enumerate(code.rstrip("\n").split("\n"), first):
+            lines[ident, n] = line
+            if n > len(source) or source[n - 1] != line:
+                problems.append("%s: the line numbered %d differs from line %d of the file" %
+                                (caption, n, n))
+                break
+            if 'id="%s-%d"' % (ident, n) not in text:
+                problems.append("%s: no anchor %s-%d" % (caption, ident, n))
+                break
+    refs = LINEREF.findall(text)
+    for ident, n, pattern, shown in refs:
+        pattern = html.unescape(pattern)
+        line = lines.get((ident, int(n)))
+        if shown != n:
+            problems.append("a reference to %s-%s says line %s" % (ident, n, shown))
+        elif line is None:
+            problems.append("a reference to %s-%s: no such numbered line" % (ident, n))
+        elif pattern not in line:
+            problems.append("a reference to %s-%s: %r is not on that line" % (ident, n, pattern))
+    if text.count('class="lineref"') != len(refs):
+        problems.append("%d line references, %d of them in the expected form" %
+                        (text.count('class="lineref"'), len(refs)))
+    return problems[:20], "%d numbered listings, each line's number its line in the file; " \
+        "%d line references, each to the line that holds its text" % (len(page.numbered), len(refs))
+
+
+def module_symbols(module):
+    """The wgt_* functions defined in MODULE/*.c and *.h, name -> lines
+    between the braces, found here independently of book.lua: a line at
+    column 0 naming wgt_x( whose "{" line comes before any ";"; and the
+    tracepoints of trace.h."""
+    functions = {}
+    for path in sorted(glob.glob(os.path.join(module, "*.[ch]"))):
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        for i, line in enumerate(lines):
+            m = re.match(r"[A-Za-z_].*?\b(wgt_\w+)\(", line)
+            if not m:
+                continue
+            j = next(k for k in range(i, len(lines)) if lines[k] == "{" or lines[k].rstrip().endswith(";"))
+            if lines[j] == "{" and m.group(1) not in functions:
+                functions[m.group(1)] = lines.index("}", j) - j - 1
+    with open(os.path.join(module, "trace.h"), encoding="utf-8") as f:
+        tracepoints = set(re.findall(r"^(?:TRACE_EVENT\(|DEFINE_EVENT\(\w+,\s*)(\w+),", f.read(), re.M))
+    return functions, tracepoints
+
+
+def cmd_symbols(index, coverage, chapters, module):
+    """The index of symbols and the coverage report say what the chapters
+    do: every module function or tracepoint a chapter names in `code` or
+    lists has its entry in the index, no other function has one, and
+    coverage.txt counts them right and names the non-trivial ones left."""
+    functions, tracepoints = module_symbols(module)
+    named, listed = set(), set()
+    for path in glob.glob(os.path.join(chapters, "*.md")):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        listed |= set(re.findall(r'^```\{[^}\n]*\bsymbol="([^"]+)"', text, re.M))
+        text = re.sub(r"^(```+|~~~+).*?^\1\s*$", "", text, flags=re.S | re.M)
+        for _, span in re.findall(r"(`+)(.+?)\1", text, re.S):
+            words = re.findall(r"[A-Za-z_]\w*", span)
+            for before, w in zip([""] + words, words):
+                if before in ("struct", "enum", "union"):
+                    continue       # a type, not the function of the same name
+                named.add(w[len("trace_"):] if w.startswith("trace_") and w[6:] in tracepoints else w)
+    cited = set(functions) & (named | listed)
+    with open(index, encoding="utf-8") as f:
+        page = f.read()
+    at = page.find('id="symbol-index"')
+    if at < 0:
+        return ["no index of symbols (id symbol-index) in " + index], ""
+    entries = set(re.findall(r"<li><code>(\w+)(?:\(\))?</code>", page[at:]))
+    problems = ["%s() is cited but has no index entry" % n for n in sorted(cited - entries)]
+    problems += ["%s() has an index entry but is cited nowhere" % n
+                 for n in sorted((set(functions) - cited) & entries)]
+    problems += ["tracepoint %s is named but has no index entry" % n
+                 for n in sorted((tracepoints & named) - entries)]
+    with open(coverage, encoding="utf-8") as f:
+        report = f.read()
+    m = re.search(r"functions cited: (\d+) / (\d+)", report)
+    if not m or (int(m.group(1)), int(m.group(2))) != (len(cited), len(functions)):
+        problems.append("%s says %s; the chapters cite %d of %d functions" % (
+            coverage, m.group(0) if m else "no count", len(cited), len(functions)))
+    left = {n for n, body in functions.items() if body > 3 and n not in cited}
+    said = set(re.findall(r"(wgt_\w+)\(\)", report.split("never names", 1)[-1]))
+    if said != left:
+        problems.append("%s: the functions left out differ: %s" % (
+            coverage, ", ".join(sorted(said ^ left)[:10])))
+    return problems[:20], "%d of %d functions cited, each in the index; %d tracepoints named; " \
+        "%s lists the %d non-trivial ones left" % (
+            len(cited), len(functions), len(tracepoints & named), coverage, len(left))
+
+
+def cmd_search(pages):
+    """Search works offline on every page: each loads search-index.js and
+    search.js (plain scripts, which work from file://), both are there, the
+    index is one JSON array, and it has an entry for every section of every
+    page, linking to that section, with its title and, unless the section
+    is only a heading, its text."""
+    import json
+    problems = []
+    with open(os.path.join(pages, "search-index.js"), encoding="utf-8") as f:
+        m = re.search(r"^var WGT_SEARCH = (\[.*\]);$", f.read(), re.M | re.S)
+    entries = json.loads(m.group(1)) if m else []
+    if not m:
+        problems.append("search-index.js does not set WGT_SEARCH to an array")
+    if not os.path.exists(os.path.join(pages, "search.js")):
+        problems.append("no search.js in " + pages)
+    by_url = {e["u"]: e for e in entries}
+    files = sorted(n for n in os.listdir(pages) if n.endswith(".html"))
+    sections = 0
+    for name in files:
+        with open(os.path.join(pages, name), encoding="utf-8") as f:
+            text = f.read()
+        for script in ("search-index.js", "search.js"):
+            if '<script src="%s"' % script not in text:
+                problems.append("%s does not load %s" % (name, script))
+        for ident in re.findall(r'<section id="([^"]+)"', text):
+            sections += 1
+            e = by_url.get("%s#%s" % (name, ident))
+            if not e:
+                problems.append("%s#%s: a section with no search entry" % (name, ident))
+            elif not e["t"]:
+                problems.append("%s#%s: a search entry with no title" % (name, ident))
+    if len(entries) != sections:
+        problems.append("%d search entries for %d sections" % (len(entries), sections))
+    return problems[:20], "%d pages load the search; %d sections, each with its entry (%d KB)" % (
+        len(files), sections, os.path.getsize(os.path.join(pages, "search-index.js")) // 1024)
+
+
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
               "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
-              "layout": cmd_layout, "pages": cmd_pages}
+              "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines,
+              "symbols": cmd_symbols, "search": cmd_search}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     problems, summary = checks[sys.argv[1]](*sys.argv[2:])

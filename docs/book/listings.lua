@@ -23,123 +23,38 @@
 --
 -- The comment right above the symbol comes with it, unless comment="no".
 -- Anything that cannot be found fails the build, naming the chapter.
+--
+-- A symbol's listing is numbered with the lines of its source file, and
+-- the prose can point at one of its lines without writing the number:
+--
+--   the packet loses its route at []{.lineref symbol="wgt_send" pattern="skb_scrub_packet"}
+--
+-- becomes "line 123", a link to that line. The listing of the symbol must
+-- be in the same chapter (the first one, if it is listed twice), and the
+-- pattern (plain text, not a Lua pattern) must be on exactly one of its
+-- lines: a reference that no longer matches fails the build.
+
+-- The C sources read the way kernel coding style writes them (csource.lua,
+-- next to this file).
+package.path = PANDOC_SCRIPT_FILE:gsub("[^/]*$", "") .. "?.lua;" .. package.path
+local csource = require("csource")
+local read_lines, find_function, find_variable, find_macro, find_type, with_comment =
+  csource.read_lines, csource.find_function, csource.find_variable, csource.find_macro,
+  csource.find_type, csource.with_comment
 
 local chapter = PANDOC_STATE.input_files[1] or "(stdin)"
 local errors = {}
 
+-- Identifiers of listings, unique across the book: "l" and the chapter's
+-- number (its file name's leading digits), then the symbol: l05-wgt_send.
+-- Pandoc names each line of the listing l05-wgt_send-123.
+local file_name = chapter:match("([^/]+)%.md$") or chapter
+local id_prefix = "l" .. (file_name:match("^(%d+)") or file_name) .. "-"
+local listed = {}         -- symbol -> { id, first, lines }: its first listing
+local ids = {}            -- identifiers given so far
+
 local function fail(msg)
   table.insert(errors, chapter .. ": " .. msg)
-end
-
-local function read_lines(path)
-  local f = io.open(path, "r")
-  if not f then
-    return nil
-  end
-  local lines = {}
-  for line in f:lines() do
-    table.insert(lines, line)
-  end
-  f:close()
-  return lines
-end
-
--- The index of the first line at or after `from` that satisfies `test`.
-local function find_line(lines, from, test)
-  for i = from, #lines do
-    if test(lines[i]) then
-      return i
-    end
-  end
-  return nil
-end
-
--- A pattern that matches `name` as a whole word (%f is Lua's "frontier").
-local function word(name)
-  return "%f[%w_]" .. name .. "%f[^%w_]"
-end
-
-local function at_column0(line)
-  return line:match("^[%a_]") ~= nil
-end
-
--- A function definition: a line at column 0 naming `name(`, whose body
--- "{" comes (on a line of its own) before any ";" that would make it a
--- prototype. Returns the first and last line.
-local function find_function(lines, name)
-  local i = 1
-  while true do
-    i = find_line(lines, i, function(l)
-      return at_column0(l) and l:match(word(name) .. "%(") ~= nil
-    end)
-    if not i then
-      return nil
-    end
-    local open = find_line(lines, i, function(l)
-      return l == "{" or l:match(";%s*$") ~= nil
-    end)
-    if open and lines[open] == "{" then
-      local close = find_line(lines, open, function(l) return l == "}" end)
-      return i, close
-    end
-    i = i + 1
-  end
-end
-
--- A variable with an initialiser, e.g. "static struct foo name = {".
-local function find_variable(lines, name)
-  local i = find_line(lines, 1, function(l)
-    return at_column0(l) and l:match(word(name) .. "[^(]*=%s*{%s*$") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  return i, find_line(lines, i, function(l) return l == "};" end)
-end
-
--- "#define name", with its continuation lines.
-local function find_macro(lines, name)
-  local i = find_line(lines, 1, function(l)
-    return l:match("^#%s*define%s+" .. name .. "%f[^%w_]") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  local last = i
-  while lines[last]:match("\\%s*$") and lines[last + 1] do
-    last = last + 1
-  end
-  return i, last
-end
-
--- "struct name {" (or enum, union) through "};".
-local function find_type(lines, kind, name)
-  local i = find_line(lines, 1, function(l)
-    return l:match("^" .. kind .. "%s+" .. name .. "%s*{") ~= nil
-  end)
-  if not i then
-    return nil
-  end
-  return i, find_line(lines, i, function(l) return l == "};" end)
-end
-
--- If a block comment ends on the line just above `first`, move `first` up
--- to where that comment starts. Every line in between must be part of the
--- comment (start with "/*" or "*"), so code with a trailing comment is not
--- mistaken for one.
-local function with_comment(lines, first)
-  if first < 2 or not lines[first - 1]:match("%*/%s*$") then
-    return first
-  end
-  for i = first - 1, 1, -1 do
-    if lines[i]:match("^%s*/%*") then
-      return i
-    end
-    if not lines[i]:match("^%s*%*") then
-      return first
-    end
-  end
-  return first
 end
 
 -- Returns the listing's text and its caption, or nil and an error message.
@@ -176,13 +91,22 @@ local function extract(path, symbol, keep_comment)
   if keep_comment then
     first = with_comment(lines, first)
   end
-  return table.concat(lines, "\n", first, last), path .. ": " .. caption
+  return table.concat(lines, "\n", first, last), path .. ": " .. caption, first
 end
 
 -- skip: the prefix of the lines left out of a whole file, or nil. It is
 -- kept on the listing (data-skip in HTML) for docs/book/check.py.
-local function listing(text, caption, classes, skip)
-  local code = pandoc.CodeBlock(text, pandoc.Attr("", classes))
+-- first: the line number of the text's first line in its file, for a
+-- symbol's listing (numbered), or nil.
+local function listing(text, caption, classes, skip, first, id)
+  local code
+  if first then
+    local cls = pandoc.List(classes):clone()
+    cls:insert("numberLines")
+    code = pandoc.CodeBlock(text, pandoc.Attr(id, cls, { startFrom = tostring(first) }))
+  else
+    code = pandoc.CodeBlock(text, pandoc.Attr("", classes))
+  end
   local label = { pandoc.Code(caption) }
   local attrs = {}
   if skip then
@@ -194,7 +118,7 @@ local function listing(text, caption, classes, skip)
   return pandoc.Div({ label, code }, pandoc.Attr("", { "listing" }, attrs))
 end
 
-function CodeBlock(block)
+local function CodeBlock(block)
   local file = block.attributes["file"]
   if not file then
     return nil
@@ -228,16 +152,62 @@ function CodeBlock(block)
     end
     return listing(table.concat(lines, "\n"), file, block.classes, skip)
   end
-  local text, caption = extract(file, symbol, block.attributes["comment"] ~= "no")
+  local text, caption, first = extract(file, symbol, block.attributes["comment"] ~= "no")
   if not text then
     fail(caption)
     return nil
   end
-  return listing(text, caption, block.classes)
+  local id = id_prefix .. symbol:gsub("%s+", "-")
+  local n = 1
+  while ids[id] do
+    n = n + 1
+    id = id_prefix .. symbol:gsub("%s+", "-") .. "--" .. n
+  end
+  ids[id] = true
+  listed[symbol] = listed[symbol] or { id = id, first = first, lines = pandoc.List({}) }
+  if listed[symbol].id == id then
+    for line in (text .. "\n"):gmatch("(.-)\n") do
+      listed[symbol].lines:insert(line)
+    end
+  end
+  return listing(text, caption, block.classes, nil, first, id)
+end
+
+-- []{.lineref symbol="NAME" pattern="TEXT"}: "line N", linking to the line
+-- of the chapter's listing of NAME that contains TEXT.
+local function Span(span)
+  if not span.classes:includes("lineref") then
+    return nil
+  end
+  local symbol, pattern = span.attributes["symbol"], span.attributes["pattern"]
+  if not symbol or not pattern then
+    fail("a lineref needs symbol= and pattern=")
+    return nil
+  end
+  local l = listed[symbol]
+  if not l then
+    fail('lineref to "' .. symbol .. '": no listing of it in this chapter')
+    return nil
+  end
+  local found = {}
+  for i, line in ipairs(l.lines) do
+    if line:find(pattern, 1, true) then
+      table.insert(found, l.first + i - 1)
+    end
+  end
+  if #found ~= 1 then
+    fail('lineref to "' .. symbol .. '": pattern "' .. pattern .. '" is on ' .. #found ..
+         " lines of its listing" .. (#found > 1 and " (" .. table.concat(found, ", ") .. ")" or "") ..
+         ", not one")
+    return nil
+  end
+  return pandoc.Link({ pandoc.Str("line"), pandoc.Space(), pandoc.Str(tostring(found[1])) },
+                     "#" .. l.id .. "-" .. found[1], "",
+                     pandoc.Attr("", { "lineref" }, { ["data-pattern"] = pattern }))
 end
 
 -- After the whole chapter: report every problem at once, then fail.
-function Pandoc(doc)
+local function Pandoc(doc)
   if #errors > 0 then
     for _, msg in ipairs(errors) do
       io.stderr:write("book: " .. msg .. "\n")
@@ -246,3 +216,6 @@ function Pandoc(doc)
   end
   return doc
 end
+
+-- The listings first, then the references to their lines.
+return { { CodeBlock = CodeBlock }, { Span = Span, Pandoc = Pandoc } }

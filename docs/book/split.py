@@ -17,11 +17,20 @@ does) and gets:
   - links between chapters rewritten to the page that holds their target.
 
 Both the chapter pages and INDEX.HTML itself get an anchor ("#") on every
-numbered or named heading, a link to that section. Standard library only.
+numbered or named heading, a link to that section.
+
+The pages also get search, offline: OUTDIR/search-index.js holds the text
+of every section (WGT_SEARCH, one entry per section of level 1 to 3, code
+listings left out), and search.js (copied from next to this file) puts the
+search box on each page. Plain script files, no fetch(): it works from
+file://. Standard library only.
 """
 import html
+import html.parser
+import json
 import os
 import re
+import shutil
 import sys
 
 SECTION_TAG = re.compile(r"<(/?)section\b[^>]*>")
@@ -54,6 +63,66 @@ def add_anchors(text):
 
 def plain(fragment):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+class SectionText(html.parser.HTMLParser):
+    """The title and own text (not its subsections', not code) of every
+    <section id=...> of a page, in document order."""
+    SKIP = {"pre", "nav", "script", "style"}
+
+    def __init__(self, page):
+        super().__init__(convert_charrefs=True)
+        self.page, self.open, self.entries = page, [], []
+        self.skip = self.heading = self.anchor = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self.open.append({"u": "%s#%s" % (self.page, a.get("id", "")), "t": [], "x": [],
+                              "id": a.get("id"), "at": len(self.entries)})
+            self.entries.append(None)          # its place, in document order
+        elif tag in self.SKIP:
+            self.skip += 1
+        elif re.match(r"h[1-6]$", tag):
+            self.heading = 1
+        elif tag == "a" and "heading-anchor" in (a.get("class") or ""):
+            self.anchor = 1
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.open:
+            s = self.open.pop()
+            if s["id"]:
+                self.entries[s["at"]] = {"u": s["u"], "t": " ".join("".join(s["t"]).split()),
+                                         "x": " ".join("".join(s["x"]).split())}
+        elif tag in self.SKIP:
+            self.skip -= 1
+        elif re.match(r"h[1-6]$", tag):
+            self.heading = 0
+        elif tag == "a":
+            self.anchor = 0
+
+    def handle_data(self, data):
+        if self.skip or self.anchor or not self.open:
+            return
+        self.open[-1]["t" if self.heading else "x"].append(data)
+
+
+def search_index(chapters, outdir):
+    """OUTDIR/search-index.js and OUTDIR/search.js."""
+    entries = []
+    for ch in chapters:
+        parser = SectionText(ch["file"])
+        parser.feed(ch["text"])
+        entries += [e for e in parser.entries if e]
+    with open(os.path.join(outdir, "search-index.js"), "w", encoding="utf-8") as f:
+        f.write("// The book's sections for search.js, made by docs/book/split.py.\n")
+        f.write("var WGT_SEARCH = %s;\n" % json.dumps(entries, ensure_ascii=False, separators=(",", ":")))
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "search.js"), outdir)
+    return len(entries)
+
+
+SCRIPTS = ('<script src="search-index.js" defer></script>\n'
+           '<script src="search.js" defer></script>\n</head>')
 
 
 def main():
@@ -116,6 +185,8 @@ def main():
         return '<nav class="pager">%s</nav>\n' % " ".join(links)
 
     os.makedirs(outdir, exist_ok=True)
+    searchable = search_index(chapters, outdir)
+    head = head.replace("</head>", SCRIPTS, 1)
     for i, ch in enumerate(chapters):
         own_head = re.sub(r"<title>.*?</title>",
                           "<title>%s - wgtour</title>" % html.escape(ch["title"]), head, flags=re.S)
@@ -128,7 +199,8 @@ def main():
             chapters[0]["file"], html.escape(chapters[0]["title"]))
         f.write(head + '<body class="paged contents">\n<main>\n' + title_block + "\n" +
                 relink(toc, None) + "\n" + first + "</main>\n</body>\n</html>\n")
-    print("split: %d chapter pages and index.html in %s" % (len(chapters), outdir))
+    print("split: %d chapter pages and index.html in %s, %d sections to search" %
+          (len(chapters), outdir, searchable))
 
 
 if __name__ == "__main__":

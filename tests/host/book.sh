@@ -8,7 +8,10 @@
 # with a message naming the chapter and the symbol. The EPUB passes
 # epubcheck (Debian's epubcheck, which make setup installs) with no error
 # and no warning. The chapters' prose names no commit and tells no
-# project history. Runs on the host.
+# project history. Headless Chromium (docs/book/browser.py) loads every
+# page at 400 and 1280 px: no console error, no sideways overflow at
+# 400 px, figure text legible as shown, search that answers (skipped
+# without chromium). Runs on the host.
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
@@ -28,7 +31,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 15
+ktap_plan 24
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -56,9 +59,15 @@ check_py "every listing in index.html is the current text of its source" \
 	listings "$book/index.html" chapters
 check_py "no commit hash and no project history in the chapters' prose" \
 	history chapters
+check_py "listings numbered with their file's lines; every line reference says its line" \
+	lines "$book/index.html"
+check_py "the index of symbols has every function and tracepoint the chapters cite; coverage.txt counts them" \
+	symbols "$book/index.html" "$book/coverage.txt" chapters module
 check_py "one page per chapter, each with previous/next and the contents; every link resolves" \
 	pages "$book/index.html" "$book/pages"
-check_py "layout: no section numbered 0.x, tables in scroll boxes, figure text legible" \
+check_py "every page has the offline search, and its index every section" \
+	search "$book/pages"
+check_py "layout: no section numbered 0.x, tables in scroll boxes" \
 	layout "$book/index.html"
 check_py "chapter 4's trace is shown without the drop-reason tables at its head" \
 	lacks "$book/index.html" traces/samples/ch4-rx-trace.txt "# drop_reason"
@@ -73,6 +82,18 @@ if python3 traces/render_tx.py traces/samples/ch5-lab-tx-trace.txt > "$scratch/t
 	ktap_result ok "chapter 5's lab-tx summary is traces/render_tx.py's output for the sample trace"
 else
 	ktap_result fail "chapter 5's lab-tx summary is traces/render_tx.py's output for the sample trace"
+fi
+
+# The book in headless Chromium (docs/book/browser.py): every page at 400
+# and 1280 px, screenshots kept in build/book/shots/ (make book keeps them).
+if command -v chromium > /dev/null; then
+	timeout 120 python3 docs/book/browser.py "$book" "$book/shots" > "$scratch/browser.log" 2>&1
+	grep -v '^check ' "$scratch/browser.log" | sed 's/^/  /'
+	ktap_from_checks "$scratch/browser.log" 4 docs/book/browser.py
+else
+	for what in "no console error" "no page wider than 400 px" "figure text legible as shown" "search answers"; do
+		ktap_skip "in Chromium: $what" "chromium is not installed (run: make setup)"
+	done
 fi
 
 # A known function, cut out of the source here independently of the filter:
@@ -118,6 +139,16 @@ expect_failure "a listing of a missing symbol fails the build, naming chapter an
 expect_failure "a listing of a missing file fails the build, naming chapter and file" \
 	"$(printf '# Broken\n\n```{.c file="module/no_such_file.c" symbol="struct wgt_device"}\n```')" \
 	module/no_such_file.c
+# A reference to a line (listings.lua's lineref) whose text is no longer
+# in the listing, or is on several of its lines.
+lineref()
+{
+	printf '# Broken\n\n```{.c file="module/device.c" symbol="wgt_setup"}\n```\n\nAt []{.lineref symbol="wgt_setup" pattern="%s"}.\n' "$1"
+}
+expect_failure "a line reference whose text is not in the listing fails the build, naming it" \
+	"$(lineref no_such_text)" wgt_setup no_such_text
+expect_failure "a line reference whose text is on several lines fails the build, naming it" \
+	"$(lineref 'dev->')" wgt_setup 'dev->' "not one"
 # epubcheck's summary line: "Messages: 0 fatals / 0 errors / 0 warnings / 0 infos".
 if [ -z "$epubcheck" ]; then
 	ktap_skip "epubcheck passes wgtour.epub with no error and no warning" \
