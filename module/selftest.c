@@ -650,7 +650,6 @@ out:
  */
 static bool wgt_st_rekey_rule(void)
 {
-	u64 now = ktime_get_boottime_ns();
 	struct wgt_keypair *keypair;
 	bool ok = true;
 	int initiator;
@@ -659,11 +658,13 @@ static bool wgt_st_rekey_rule(void)
 	if (!keypair)
 		return false;
 	for (initiator = 0; initiator <= 1; initiator++) {
+		u64 now = ktime_get_boottime_ns();
 		bool right;
 
 		keypair->i_am_initiator = initiator;
 		keypair->birthdate_ns = now;
-		atomic64_set(&keypair->sending_counter, 0);
+		/* Used up only past the limit: the limit itself is not yet. */
+		atomic64_set(&keypair->sending_counter, WGT_REKEY_AFTER_MESSAGES);
 		right = !wgt_keypair_wants_rekey(keypair);
 		atomic64_set(&keypair->sending_counter, WGT_REKEY_AFTER_MESSAGES + 1);
 		right &= wgt_keypair_wants_rekey(keypair);
@@ -731,8 +732,8 @@ static bool wgt_st_full_ring(struct wgt_peer *peer)
 		skb_unlink(skb, &queue);
 		wgt_peer_crypt_end(peer);
 	}
-	kfree_skb(first);
-	kfree_skb(second);
+	consume_skb(first);
+	consume_skb(second);
 	ptr_ring_cleanup(&ring, NULL);
 	return ok;
 }

@@ -140,11 +140,18 @@ static bool wgt_keypair_can_send(struct wgt_keypair *keypair)
 	       atomic64_read(&keypair->sending_counter) < WGT_REJECT_AFTER_MESSAGES;
 }
 
-/*
+/**
+ * wgt_keypair_wants_rekey() - whether sending with @keypair should start
+ * the next handshake
+ * @keypair: the session just sent with
+ *
  * A session is renewed before it gets old. After REKEY_AFTER_TIME only its
  * initiator starts the handshake, so that both sides do not start one at
  * once; after REKEY_AFTER_MESSAGES whoever sent them does, since only the
- * sender knows how many nonces it has used.
+ * sender knows how many nonces it has used. The self-test checks both
+ * sides (wgt_st_rekey_rule()).
+ *
+ * Return: true when this side should initiate.
  */
 bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 {

@@ -245,7 +245,8 @@ fi
 # budget NAME - seconds a build may take in the VM before the host gives up
 # on it: the runner's own limit for each test (tests/vm/settings), and some
 # for loading, cleaning up and unloading.
-per_test=$(sed -n 's/^timeout=//p' "$root/tests/vm/settings")
+# The runner evaluates the value (it may scale with WGTOUR_SLOW); so do we.
+per_test=$(eval "echo $(sed -n 's/^timeout=//p' "$root/tests/vm/settings")")
 budget()
 {
 	echo $(( $(wc -w < "$out/$1/tests") * ${per_test:-600} + 300 ))
@@ -373,6 +374,8 @@ vm_secs=$(($(date +%s) - vm_start))
 # A test that failed for the control proves nothing about a mutant.
 control_failed=()
 if [ $control = 1 ]; then
+	[ -f "$out/control/result" ] ||
+		die "the unmodified module's run left no result: see build/mutate/control/"
 	read -ra control_failed <<< "$(sed -n 's/^failed //p' "$out/control/result")"
 	if grep -qx 'splat\|unload failed\|insmod failed' "$out/control/result"; then
 		die "the unmodified module itself failed ($(grep -x 'splat\|unload failed\|insmod failed' \

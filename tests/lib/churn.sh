@@ -105,27 +105,30 @@ churn_cycle()
 
 churn_run()
 {
-	local cycles=$1 i failed=0 handshakes bytes_before bytes_after t0 secs
+	local cycles=$1 i failed=0 stalled=0 bytes_before bytes_after bytes t0 secs
 	churn_tmp=$(mktemp -d)
 	umask 077
 	wgt_keys "$churn_tmp" a b
-	# About a second a cycle under emulation, with room to spare.
-	secs=$((cycles * 2 + 30))
+	# About two seconds a cycle under emulation, with room to spare.
+	secs=$(((cycles * 4 + 30) * ${WGTOUR_SLOW:-1}))
 	ktap_check "churn: the tunnel is up and iperf3 runs through it" 'churn_setup $secs'
-	handshakes=$(ip netns exec wgt-chA wg show wga latest-handshakes | wc -l)
 	bytes_before=$(wgt_rx_stat wgt-chB wgb bytes)
+	bytes_after=$bytes_before
 	t0=$(date +%s)
 	for ((i = 0; i < cycles; i++)); do
 		churn_cycle "$i" || failed=$((failed + 1))
+		# Each cycle takes a second or more: iperf3's traffic must
+		# have grown wgb's count within it.
+		bytes=$(wgt_rx_stat wgt-chB wgb bytes)
+		[ "$bytes" -gt "$bytes_after" ] || stalled=$((stalled + 1))
+		bytes_after=$bytes
 	done
-	bytes_after=$(wgt_rx_stat wgt-chB wgb bytes)
 	echo "# churn: $cycles cycles in $(($(date +%s) - t0)) s; $churn_answered visitors' pings answered before the visitor went; wgb took in $(((bytes_after - bytes_before) / 1000)) kB meanwhile"
 	ktap_check "churn: all $cycles cycles' steps succeeded ($failed failed)" '[ "$failed" = 0 ]'
-	ktap_check "churn: traffic went through all along (more than 100 kB)" \
-		'[ $((bytes_after - bytes_before)) -gt 100000 ]'
+	ktap_check "churn: traffic went through during every cycle ($stalled without)" \
+		'[ "$stalled" = 0 ]'
 	ktap_check "churn: wga keeps one peer, the tunnel still carries a ping" \
-		'[ "$handshakes" = 1 ] &&
-		 [ "$(ip netns exec wgt-chA wg show wga peers | wc -l)" = 1 ] &&
+		'[ "$(ip netns exec wgt-chA wg show wga peers | wc -l)" = 1 ] &&
 		 wgt_ping wgt-chA "$churn_tmp/ping" 10.7.0.2 -c 2 -W 5 > /dev/null'
 	wgt_kill_wait "$churn_iperf" 5
 	churn_iperf=''
