@@ -22,9 +22,11 @@ problem. Paths in listing captions are relative to the current directory
 import glob
 import html
 import html.parser
+import io
 import os
 import re
 import sys
+import tokenize
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -322,12 +324,28 @@ def cmd_fields(chapter, *sources):
     """Every trace field the chapter names in a code span (`counter=0`,
     `encrypt_cpu=1`) is one that a SOURCE prints: a bpftrace script, a
     renderer, module/trace.h. A field renamed in the tools, or a trace
-    recorded with other names, then shows in the chapter's text."""
+    recorded with other names, then shows in the chapter's text.
+
+    A source's fields are read from what it prints, not from all its text
+    (where `end=` or `key=` are keyword arguments): the format strings of
+    a .bt file's printf() and of a header's TP_printk(), the string literals
+    of a Python file; in each, a name= followed by a conversion (len=%u,
+    skb=0x%lx, peer=%*phN) is a field."""
     field = re.compile(r"\b([a-z_]+)=")
+    printed = re.compile(r"\b([a-z_]+)=(?:0x)?%")
+    literal = r'"(?:[^"\\\n]|\\.)*"'
     known = set()
     for path in sources:
         with open(path, encoding="utf-8") as f:
-            known |= set(field.findall(f.read()))
+            src = f.read()
+        if path.endswith(".py"):
+            strings = [t.string for t in tokenize.generate_tokens(io.StringIO(src).readline)
+                       if t.type == tokenize.STRING]
+        else:
+            call = "printf" if path.endswith(".bt") else "TP_printk"
+            strings = re.findall(r"\b%s\(\s*((?:%s\s*)+)" % (call, literal), src)
+        for s in strings:
+            known |= set(printed.findall(s))
     with open(chapter, encoding="utf-8") as f:
         text = f.read()
     used = {}
