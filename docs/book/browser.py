@@ -28,6 +28,7 @@ once. Standard library only.
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -110,31 +111,50 @@ class Browser:
     """Headless Chromium on a DevTools pipe: one tab, commands in order."""
 
     def __init__(self, chromium, profile):
+        self.proc = None
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
 
         def fds():                        # the child's fds 3 and 4
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
-        self.proc = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             "--remote-debugging-pipe", "--user-data-dir=" + profile, "--no-first-run",
-             "--disable-extensions", "--disable-background-networking", "about:blank"],
-            preexec_fn=fds, pass_fds=(3, 4, to_chrome_r, from_chrome_w),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
+        # --headless=new: the headless mode of the full browser (Debian 12's
+        # Chromium accepts it). --disable-dev-shm-usage: shared memory in
+        # /tmp, since Docker's 64 MB /dev/shm crashes Chromium.
+        # --no-sandbox: we run as root.
+        try:
+            self.proc = subprocess.Popen(
+                [chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-dev-shm-usage", "--hide-scrollbars",
+                 "--remote-debugging-pipe", "--user-data-dir=" + profile, "--no-first-run",
+                 "--disable-extensions", "--disable-background-networking", "about:blank"],
+                preexec_fn=fds, pass_fds=(3, 4, to_chrome_r, from_chrome_w),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(to_chrome_r)
+            os.close(from_chrome_w)
         self.buf, self.next_id, self.events, self.session = b"", 0, [], None
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.call(domain + ".enable")
+        try:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target,
+                                     flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                self.call(domain + ".enable")
+        except BaseException:
+            self.close()
+            raise
 
     def _read(self, timeout):
-        end = time.time() + timeout
+        """The next message; waits at most timeout seconds in all."""
+        end = time.monotonic() + timeout
         while b"\0" not in self.buf:
-            if time.time() > end:
-                raise TimeoutError("chromium did not answer in %d s" % timeout)
+            left = end - time.monotonic()
+            ready = left > 0 and select.select([self.from_chrome], [], [], left)[0]
+            if not ready:
+                raise TimeoutError("chromium did not answer in %g s" % timeout)
             data = os.read(self.from_chrome, 1 << 20)
             if not data:
                 raise EOFError("chromium closed its pipe")
@@ -183,17 +203,21 @@ class Browser:
         """Asks Chromium to quit, which takes its helper processes along;
         kills it if it does not."""
         self.session = None
-        try:
-            self.call("Browser.close", timeout=5)
-        except (OSError, EOFError, TimeoutError, RuntimeError):
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.to_chrome)
-        os.close(self.from_chrome)
+        if self.proc is not None:
+            try:
+                self.call("Browser.close", timeout=5)
+            except (OSError, EOFError, TimeoutError, RuntimeError, ValueError):
+                pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        for fd in (self.to_chrome, self.from_chrome):
+            if fd is not None:
+                os.close(fd)
+        self.to_chrome = self.from_chrome = None
 
 
 def main():
@@ -208,24 +232,27 @@ def main():
     profile = tempfile.mkdtemp(prefix="wgtour-chromium-")
     problems = {"console": [], "overflow": [], "figures": [], "search": []}
     smallest, searched, start = {}, 0, time.time()
-    browser = Browser(chromium, profile)
+    browser, where = None, "starting chromium"
     try:
+        browser = Browser(chromium, profile)
         for width in WIDTHS:
             browser.call("Emulation.setDeviceMetricsOverride", width=width, height=HEIGHT,
                          deviceScaleFactor=1, mobile=False)
             for path in pages:
                 page = os.path.relpath(path, book)
+                where = "%s at %d px" % (page, width)
                 browser.call("Page.navigate", url="file://" + os.path.abspath(path))
                 browser.wait_event("Page.loadEventFired")
                 got = browser.call("Runtime.evaluate", returnByValue=True,
                                    expression=MEASURE.replace("WORD", json.dumps(SEARCH_WORD)))
-                if "exceptionDetails" in got:
-                    problems["console"].append("%s: the measuring script failed: %s" %
-                                               (page, got["exceptionDetails"]))
-                    continue
-                r = got["result"]["value"]
+                # This page's console errors, before anything can skip it.
                 for e in browser.errors():
                     problems["console"].append("%s at %d px: %s" % (page, width, e))
+                if "exceptionDetails" in got:
+                    problems["console"].append("%s at %d px: the measuring script failed: %s" %
+                                               (page, width, got["exceptionDetails"]))
+                    continue
+                r = got["result"]["value"]
                 if width == WIDTHS[0] and r["width"] > width:
                     problems["overflow"].append("%s is %d px wide at %d px: %s" % (
                         page, r["width"], width, ", ".join(r["overflow"]) or "?"))
@@ -246,8 +273,12 @@ def main():
                 name = page.replace("/", "-")[:-len(".html")]
                 with open(os.path.join(shots, "%s-%d.png" % (name, width)), "wb") as f:
                     f.write(base64.b64decode(shot))
+    except (TimeoutError, EOFError) as e:
+        # No check line: tests/host/book.sh counts the missing ones as failures.
+        sys.exit("browser.py: %s: %s" % (where, e))
     finally:
-        browser.close()
+        if browser is not None:
+            browser.close()
         shutil.rmtree(profile, ignore_errors=True)
     for lines in problems.values():
         for p in lines[:10]:

@@ -70,9 +70,10 @@ wait "$html" || exit 1
 python3 docs/book/split.py "$out/index.html" "$out/pages" > /dev/null || exit 1
 
 rm -rf "$out/parts"
-# The screenshots of the browser check (docs/book/browser.py, run by
-# tests/host/book.sh after a build) stay until the next check.
-[ -d "$final/shots" ] && mv "$final/shots" "$out/shots"
+# The screenshots of the browser check (docs/book/browser.py) are not
+# carried over: they showed the previous book. tests/host/book.sh's browser
+# check writes them again in build/book/shots/.
+
 # mv -T never moves a directory *into* another one; a build finishing at
 # the same moment can only make us try again.
 old=$final.old.$$

@@ -23,20 +23,20 @@ function Image(img)
   local src = pandoc.path.join({ pandoc.path.directory(chapter), img.src })
   local name = pandoc.path.filename(img.src):gsub("%.dot$", ".svg")
   local svg = pandoc.path.join({ out, "figures", name })
-  local ok, out = pcall(pandoc.pipe, "dot", { "-Tsvg", "-Gbgcolor=transparent", src }, "")
+  local ok, svg_text = pcall(pandoc.pipe, "dot", { "-Tsvg", "-Gbgcolor=transparent", src }, "")
   if not ok then
     io.stderr:write("book: " .. chapter .. ": figure " .. src ..
-                    " does not render: " .. tostring(out) .. "\n")
+                    " does not render: " .. tostring(svg_text) .. "\n")
     os.exit(1)
   end
-  out = out:gsub("<!DOCTYPE[^>]*>%s*", "", 1)
+  svg_text = svg_text:gsub("<!DOCTYPE[^>]*>%s*", "", 1)
   local f = assert(io.open(svg, "w"))
-  f:write(out)
+  f:write(svg_text)
   f:close()
   -- The drawing's natural width in CSS pixels (graphviz gives points,
   -- 4/3 px each): book.css shows it at that size where there is room,
   -- and never larger.
-  local pt = out:match('<svg width="([%d.]+)pt"')
+  local pt = svg_text:match('<svg width="([%d.]+)pt"')
   if pt then
     img.attributes.width = tostring(math.floor(tonumber(pt) * 4 / 3 + 0.5))
   end

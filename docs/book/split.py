@@ -53,12 +53,16 @@ def sections(body):
 
 
 def add_anchors(text):
-    """A "#" link at the end of every heading of a section with an id."""
+    """A "#" link at the end of every heading of a section with an id; a
+    heading that has one already (split.py run again on its own output)
+    keeps just that one."""
+    def anchor(m):
+        if 'class="heading-anchor"' in m.group(5):
+            return m.group(0)
+        return '%s%s<a class="heading-anchor" href="#%s" aria-label="link to this section">#</a>%s' % (
+            m.group(1), m.group(5), m.group(2), m.group(6))
     return re.sub(r'(<section id="([^"]+)"[^>]*>\s*<h([1-6])([^>]*)>)(.*?)(</h\3>)',
-                  lambda m: '%s%s<a class="heading-anchor" href="#%s" '
-                            'aria-label="link to this section">#</a>%s' %
-                            (m.group(1), m.group(5), m.group(2), m.group(6)),
-                  text, flags=re.S)
+                  anchor, text, flags=re.S)
 
 
 def plain(fragment):

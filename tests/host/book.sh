@@ -85,7 +85,7 @@ else
 fi
 
 # The book in headless Chromium (docs/book/browser.py): every page at 400
-# and 1280 px, screenshots kept in build/book/shots/ (make book keeps them).
+# and 1280 px, screenshots in build/book/shots/ (a rebuild removes them).
 if command -v chromium > /dev/null; then
 	timeout 120 python3 docs/book/browser.py "$book" "$book/shots" > "$scratch/browser.log" 2>&1
 	grep -v '^check ' "$scratch/browser.log" | sed 's/^/  /'
