@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The module's own self-tests of its lookup tables (chapter 2; module/
-# selftest.c): reload wgtour.ko with selftest=1, then pass on the KTAP
+# The module's own self-tests (chapter 2; module/selftest.c): its lookup
+# tables, the replay window, the handshake vectors, the rekey rule and a
+# full crypto ring. Reload wgtour.ko with selftest=1, then pass on the KTAP
 # results it printed to the kernel log, one by one, so each counts here.
 # The load itself must fail when any self-test fails; that is checked too.
 . "$(dirname "$0")/../lib/vm.sh"
