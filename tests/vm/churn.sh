@@ -8,5 +8,5 @@
 
 trap churn_cleanup EXIT
 ktap_plan "$CHURN_CHECKS"
-churn_run 12
+churn_run 8
 ktap_finish
