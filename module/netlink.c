@@ -162,12 +162,13 @@ static struct wgt_device *wgt_dump_device(struct netlink_callback *cb,
 /* The attributes of the device itself, sent once at the head of a dump. */
 static int wgt_put_device(struct sk_buff *skb, struct wgt_device *wg)
 {
+	int ret = 0;
+
 	if (nla_put_u16(skb, WGDEVICE_A_LISTEN_PORT, wg->listen_port) ||
 	    nla_put_u32(skb, WGDEVICE_A_FWMARK, wg->fwmark) ||
 	    nla_put_u32(skb, WGDEVICE_A_IFINDEX, wg->dev->ifindex) ||
 	    nla_put_string(skb, WGDEVICE_A_IFNAME, wg->dev->name))
 		return -EMSGSIZE;
-	int ret = 0;
 
 	down_read(&wg->identity.lock);
 	if (wg->identity.has_identity &&
