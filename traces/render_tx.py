@@ -197,8 +197,9 @@ def detail(e):
         return "segs=%s first=%s" % (f.get("segs"), f.get("first"))
     if e.name == "tx_gso_segment":
         return "seg=%s skbaddr=%s len=%s" % (f.get("seg"), f.get("skbaddr"), f.get("len"))
+    # name: net_dev_queue's device (the kernel's field), dev: ours
     keep = ("peer", "len", "queued", "remote_index", "counter", "encrypt_cpu", "ok", "dev",
-            "to", "err", "reason")
+            "name", "to", "err", "reason")
     return render.other_detail(e, keep)
 
 
