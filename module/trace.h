@@ -709,8 +709,9 @@ DEFINE_EVENT(wgtour_drop_class, tx_drop,
  */
 #define WGT_TP_STORE_PLAIN(skb, inner)					\
 	do {								\
-		__entry->skbaddr = (skb);				\
-		__entry->len = (skb)->len;				\
+		const struct sk_buff *__skb = (skb);			\
+		__entry->skbaddr = __skb;				\
+		__entry->len = __skb->len;				\
 		WGT_TP_STORE_INNER(inner);				\
 	} while (0)
 
