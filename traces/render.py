@@ -117,6 +117,12 @@ def addr(text):
     return text[7:] if text.startswith("::ffff:") and "." in text else text
 
 
+def prefix(f):
+    """An allowedips event's addr= and cidr= as one prefix, "10.0.0.0/24"
+    (render_init.py and render_peers.py, chapters 1 and 2)."""
+    return "%s/%s" % (addr(f.get("addr", "?")), f.get("cidr", "?"))
+
+
 def parse(path, tables=None):
     """Events (sorted by time, reasons by name), comment lines. TABLES, a
     dict of dicts, is filled from the "# KIND KEY VALUE" comment lines
@@ -159,7 +165,7 @@ def packets_of(events):
         if e.name in NAPI_EVENTS:
             by_napi[e.f.get("napi")].append(e)
             continue
-        skb = e.f.get("skb")
+        skb = e.f.get("skbaddr")
         if skb is None:
             continue
         if e.name == "rx_udp":
@@ -209,7 +215,7 @@ def pick(packets, n=None):
 def detail(e):
     f = e.f
     if e.name == "rx_udp":
-        return "len=%s from=%s" % (f.get("len"), f.get("from", f.get("from6")))
+        return "len=%s from=%s" % (f.get("len"), f.get("from"))
     if e.name == "rx_classify":
         return "type=%s (%s)" % (f.get("type"), {"1": "initiation", "2": "response",
                                  "3": "cookie", "4": "data"}.get(f.get("type"), "malformed"))
@@ -236,7 +242,7 @@ def other_detail(e, keep):
     """A kfree_skb's reason and place; for other events, the fields KEEP."""
     f = e.f
     if e.name == "kfree_skb":
-        return "reason=%s at %s" % (f.get("reason"), f.get("at"))
+        return "reason=%s at %s" % (f.get("reason"), f.get("location"))
     return " ".join("%s=%s" % (k, f[k]) for k in keep if k in f)
 
 
@@ -263,7 +269,7 @@ def show_packet(p, out):
     udp = p.first("rx_udp")
     out.append("One packet's path: skb %s, inner %s, %s bytes of UDP payload from %s"
                % (p.skb, p.inner(), udp.f.get("len") if udp else "?",
-                  (udp.f.get("from") or udp.f.get("from6")) if udp else "?"))
+                  udp.f.get("from") if udp else "?"))
     out.append(event_header())
     for e in p.events:
         out.append(event_line(e, t0, WORDS, detail(e)))
@@ -317,7 +323,7 @@ def table(packets, events, out):
 
 def gro_chained(e):
     """What to add to a kfree_skb's reason: whether it is not a drop."""
-    if e.f.get("at", "").startswith("skb_release_data"):
+    if e.f.get("location", "").startswith("skb_release_data"):
         # GRO chained this skb to another one (gro_result 0,
         # "merged"): it is freed with that one, not dropped.
         return ", chained by GRO and freed with its head: not a drop"
@@ -352,7 +358,7 @@ def count_drops(events, drop_event, kfree_note=lambda e: ""):
             drops["wgtour: " + e.f.get("reason", "?")] += 1
         elif e.name == "kfree_skb":
             drops["kernel kfree_skb: %s (in %s)" % (
-                e.f.get("reason"), e.f.get("at"))
+                e.f.get("reason"), e.f.get("location"))
                 + kfree_note(e)] += 1
     return drops
 

@@ -170,8 +170,7 @@ def detail(e, names):
         return "dev=%s %s port %s" % (f.get("dev"), FAMILY.get(f.get("family"), "?"),
                                       f.get("port"))
     if e.name.startswith("allowedips_"):
-        return "peer=%s %s" % (f.get("peer"), render.addr(f.get("prefix", "").rsplit("/", 1)[0])
-                               + "/" + f.get("prefix", "/?").rsplit("/", 1)[-1])
+        return "peer=%s %s" % (f.get("peer"), render.prefix(f))
     keep = ("dev", "ifindex", "peer", "peers_now", "changed", "peers", "err", "bytes")
     return render.other_detail(e, keep) + (
         " (in %s)" % ns_name(names, f["netns"]) if e.name.startswith("device_") else "")
@@ -190,7 +189,7 @@ def label(e):
         return "%s %s" % (e.name, f.get("dev"))
     if e.name.startswith("allowedips_"):
         return "%s %s" % (e.name.replace("allowedips_", "allowedip "),
-                          render.addr(f.get("prefix", "").rsplit("/", 1)[0]))
+                          render.addr(f.get("addr", "")))
     return e.name
 
 

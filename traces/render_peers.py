@@ -49,8 +49,7 @@ CONFIG = ("command", "netlink_set", "peer_create", "peer_remove",
 
 def prefix(e):
     """An allowedips event's prefix, IPv4 back from its IPv6 mapping."""
-    addr, cidr = e.f.get("prefix", "?/0").rsplit("/", 1)
-    return ipaddress.ip_network("%s/%s" % (render.addr(addr), cidr))
+    return ipaddress.ip_network(render.prefix(e.f))
 
 
 class Lookup:

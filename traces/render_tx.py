@@ -82,7 +82,7 @@ class Xmit:
     """What the stack handed to wgtour: a packet, maybe a GSO one."""
 
     def __init__(self, event):
-        self.skb = event.f.get("skb")
+        self.skb = event.f.get("skbaddr")
         self.event = event
         self.head = [event]         # tx_xmit, tx_route, tx_gso_split
         self.tail = []              # the parent's own end (consume_skb)
@@ -112,7 +112,7 @@ def group(events):
         if e.name == "tx_handshake_wait":
             waits.append(e)
             continue
-        skb = e.f.get("skb")
+        skb = e.f.get("skbaddr")
         if skb is None:
             continue
         if e.name == "tx_xmit":
@@ -126,7 +126,7 @@ def group(events):
             parent = parents.get(e.f.get("parent"))
             if not isinstance(parent, Xmit):
                 continue
-            d = Datagram(skb, parent, int(e.f.get("n", len(parent.segs))))
+            d = Datagram(skb, parent, int(e.f.get("seg", len(parent.segs))))
             d.events.append(e)
             parent.segs.append(d)
             current[skb] = d
@@ -196,9 +196,10 @@ def detail(e):
     if e.name == "tx_gso_split":
         return "segs=%s first=%s" % (f.get("segs"), f.get("first"))
     if e.name == "tx_gso_segment":
-        return "n=%s skb=%s len=%s" % (f.get("n"), f.get("skb"), f.get("len"))
-    keep = ("peer", "len", "queued", "index", "counter", "encrypt_cpu", "ok", "dev",
-            "to", "err", "reason")
+        return "seg=%s skbaddr=%s len=%s" % (f.get("seg"), f.get("skbaddr"), f.get("len"))
+    # name: net_dev_queue's device (the kernel's field), dev: ours
+    keep = ("peer", "len", "queued", "remote_index", "counter", "encrypt_cpu", "ok", "dev",
+            "name", "to", "err", "reason")
     return render.other_detail(e, keep)
 
 

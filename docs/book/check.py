@@ -350,7 +350,7 @@ def cmd_fields(chapter, *sources):
     (where `end=` or `key=` are keyword arguments): the format strings of
     a .bt file's printf() and of a header's TP_printk(), the string literals
     of a Python file; in each, a name= followed by a conversion (len=%u,
-    skb=0x%lx, peer=%*phN) is a field."""
+    skbaddr=0x%lx, peer=%*phN) is a field."""
     field = re.compile(r"\b([a-z_]+)=")
     printed = re.compile(r"\b([a-z_]+)=(?:0x)?%")
     literal = r'"(?:[^"\\\n]|\\.)*"'

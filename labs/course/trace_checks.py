@@ -98,12 +98,12 @@ def drops_have_reasons(events):
     drops = [e for e in events if e.name in ("rx_drop", "tx_drop")]
     for e in drops:
         if not e.f.get("reason"):
-            return False, "%s of skb %s at %d ns has no reason" % (e.name, e.f.get("skb"), e.ts)
+            return False, "%s of skb %s at %d ns has no reason" % (e.name, e.f.get("skbaddr"), e.ts)
     for p, index, counter in _rx_data(events):
         freed = [e for e in p.events if e.name == "kfree_skb" and not render.gro_chained(e)]
         if freed and not p.first("rx_deliver") and not p.first("rx_drop"):
             return False, ("session %s: counter %d freed by kfree_skb (%s) without an "
-                           "rx_drop" % (index, counter, freed[0].f.get("at")))
+                           "rx_drop" % (index, counter, freed[0].f.get("location")))
     return True, "%d drops, each with its reason" % len(drops)
 
 
@@ -166,7 +166,7 @@ def sent_in_nonce_order(events):
     """Each session's messages leave (tx_send) in nonce order: the peer's
     one transmit work sends from the front of its queue."""
     _, grams = render_tx.group(events)
-    sent = sorted((d.first("tx_send").ts, d.first("tx_nonce").f.get("index"),
+    sent = sorted((d.first("tx_send").ts, d.first("tx_nonce").f.get("remote_index"),
                    int(d.first("tx_nonce").f.get("counter", -1)))
                   for d in grams if d.first("tx_send") and d.first("tx_nonce"))
     if not sent:

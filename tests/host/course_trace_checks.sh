@@ -69,7 +69,7 @@ expect fail "$tmp/pastmtu.txt" padding "a segment padded past the MTU (1456 byte
 python3 $doctor shift $tx "$tmp/order.txt" tx_send 0 5000000000
 expect fail "$tmp/order.txt" sent_in_nonce_order "the first message sent last fails sent_in_nonce_order"
 # Without the ping, every message is a full segment: nothing needed padding
-ping=$(awk '$5 == "tx_xmit" { sub(/skb=/, "", $6); print $6; exit }' $tx)
-grep -v "skb=$ping " $tx > "$tmp/noping.txt"
+ping=$(awk '$5 == "tx_xmit" { sub(/skbaddr=/, "", $6); print $6; exit }' $tx)
+grep -v "skbaddr=$ping " $tx > "$tmp/noping.txt"
 expect fail "$tmp/noping.txt" padding "a trace where nothing needed padding fails padding (nothing to judge)"
 ktap_finish

@@ -38,25 +38,25 @@ echo "# host_checks.py took $(($(date +%s) - t0)) s"
 cat > "$tmp/format" <<'FORMAT'
 name: rx_drop
 format:
-	field:__data_loc char[] name;	offset:8;	size:4;	signed:1;
+	field:__data_loc char[] dev;	offset:8;	size:4;	signed:1;
 	field:u32 reason;	offset:24;	size:4;	signed:0;
 
-print fmt: "dev=%s skbaddr=%p reason=%s", __get_str(name), REC->skbaddr, __print_symbolic(REC->reason, { 0, "none" }, { 1, "malformed message" }, { 3, "bad mac1" }, { 22, "decryption failed" })
+print fmt: "dev=%s skbaddr=%p reason=%s", __get_str(dev), REC->skbaddr, __print_symbolic(REC->reason, { 0, "none" }, { 1, "malformed message" }, { 3, "bad mac1" }, { 22, "decryption failed" })
 FORMAT
 hist()
 {
-	echo "# trigger info: hist:keys=name,reason:vals=hitcount:sort=hitcount:size=2048 [active]"
+	echo "# trigger info: hist:keys=dev,reason:vals=hitcount:sort=hitcount:size=2048 [active]"
 	echo
-	printf '{ name: %-50s, reason: %10s } hitcount: %10s\n' "$@"
+	printf '{ dev: %-50s, reason: %10s } hitcount: %10s\n' "$@"
 	printf '\nTotals:\n    Hits: 0\n    Entries: 0\n    Dropped: 0\n'
 }
 hist wgw0 1 312 wgw0 22 12 wgw1 3 2 | wgt_trace_hist_parse "$tmp/format" > "$tmp/read"
 sed 's/^/#   /' "$tmp/read"
 ktap_check "wgt_trace_hist_parse reads a histogram: counts, devices, reasons by their text" \
-	'[ "$(cat "$tmp/read")" = "312 name=wgw0 reason=malformed message
-12 name=wgw0 reason=decryption failed
-2 name=wgw1 reason=bad mac1" ]'
+	'[ "$(cat "$tmp/read")" = "312 dev=wgw0 reason=malformed message
+12 dev=wgw0 reason=decryption failed
+2 dev=wgw1 reason=bad mac1" ]'
 hist wgw0 77 5 | wgt_trace_hist_parse "$tmp/format" > "$tmp/read"
 ktap_check "a reason the format does not name reads as \"?77\", which the wire fuzzer fails (doctored)" \
-	'[ "$(cat "$tmp/read")" = "5 name=wgw0 reason=?77" ]'
+	'[ "$(cat "$tmp/read")" = "5 dev=wgw0 reason=?77" ]'
 ktap_finish

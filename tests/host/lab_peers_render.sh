@@ -31,7 +31,7 @@ awk '$5 == "allowedips_lookup_done" && $6 == "tid=912" && ++n == 2 { $8 = "peer=
 	"$sample" > "$tmp/wrong.txt"
 expect fail "the checker fails a lookup not answered by the longest prefix's owner" \
 	"$tmp/wrong.txt" "${tries[@]}" --check
-grep -v 'allowedips_remove peer=c794f3d6 family=2 prefix=::ffff:192.168.0.0/16' "$sample" > "$tmp/left.txt"
+grep -v 'allowedips_remove peer=c794f3d6 family=2 addr=::ffff:192.168.0.0 cidr=16' "$sample" > "$tmp/left.txt"
 expect fail "the checker fails a removal that leaves one of the peer's prefixes behind" \
 	"$tmp/left.txt" "${tries[@]}" --check
 head -c 2500 "$tmp/r/lookups.svg" > "$tmp/cut.svg"

@@ -31,7 +31,9 @@ for s in "${scripts[@]}"; do
 	sed 's/^/# /' "$tmp/out"
 	ktap_check "$s compiles (bpftrace -d)" '[ $rc = 0 ]'
 done
-sed 's/args->peers)/args->nope)/' traces/init.bt > "$tmp/bad.bt"
+sed 's/args->peers_now)/args->nope)/' traces/init.bt > "$tmp/bad.bt"
+# the doctoring must change something, or the check below judges nothing
+cmp -s traces/init.bt "$tmp/bad.bt" && echo "# the doctored script is the original"
 tests/lib/bt_dryrun.sh "$tmp/bad.bt" > "$tmp/out" 2>&1
 rc=$?
 sed 's/^/# /' "$tmp/out" | head -3

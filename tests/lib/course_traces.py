@@ -32,7 +32,7 @@ def replay(lines, how):
     first = {}
     for _, f in evs:
         if f[4] in ("rx_data_enqueue", "rx_napi_schedule", "rx_deliver"):
-            skb = re.search(r"skb=(\S+)", " ".join(f)).group(1)
+            skb = re.search(r"skbaddr=(\S+)", " ".join(f)).group(1)
             first.setdefault((f[4], skb), " ".join(f))
     delivered = [skb for (name, skb) in first if name == "rx_deliver"]
     skb = delivered[0]
@@ -43,25 +43,25 @@ def replay(lines, how):
     t = max(int(f[0]) for _, f in evs) + 1000000
     new = "0xffffdead00000100"
     steps = [
-        "0 ksoftirqd/0 1 rx_udp skb=%s dev=wg0 len=128 from=192.0.2.1:40000" % new,
-        "0 ksoftirqd/0 1 rx_classify skb=%s type=4 len=128" % new,
-        "0 ksoftirqd/0 1 rx_data_enqueue skb=%s index=%s counter=%s decrypt_cpu=0"
+        "0 ksoftirqd/0 1 rx_udp skbaddr=%s dev=wg0 len=128 from=192.0.2.1:40000" % new,
+        "0 ksoftirqd/0 1 rx_classify skbaddr=%s type=4 len=128" % new,
+        "0 ksoftirqd/0 1 rx_data_enqueue skbaddr=%s index=%s counter=%s decrypt_cpu=0"
         % (new, index, counter),
-        "0 kworker/0:1 0 rx_decrypt skb=%s ok=1 counter=%s len=84 family=2 "
+        "0 kworker/0:1 0 rx_decrypt skbaddr=%s ok=1 counter=%s len=84 family=2 "
         "saddr=::ffff:10.0.0.1 daddr=::ffff:10.0.0.2" % (new, counter),
-        "0 kworker/0:1 0 rx_napi_schedule skb=%s napi=%s" % (new, napi),
+        "0 kworker/0:1 0 rx_napi_schedule skbaddr=%s napi=%s" % (new, napi),
         "0 kworker/0:1 1 rx_napi_poll_begin napi=%s budget=64 queued=1" % napi,
-        "0 kworker/0:1 1 rx_replay_check skb=%s counter=%s fresh=%d"
+        "0 kworker/0:1 1 rx_replay_check skbaddr=%s counter=%s fresh=%d"
         % (new, counter, how == "delivered"),
     ]
     if how == "refused":
-        steps.append('0 kworker/0:1 1 rx_drop skb=%s dev=wg0 reason="replayed counter"' % new)
+        steps.append('0 kworker/0:1 1 rx_drop skbaddr=%s dev=wg0 reason="replayed counter"' % new)
     if how == "delivered":
-        steps.append("0 kworker/0:1 1 rx_deliver skb=%s dev=wg0 gro_result=3 len=84 family=2 "
+        steps.append("0 kworker/0:1 1 rx_deliver skbaddr=%s dev=wg0 gro_result=3 len=84 family=2 "
                      "saddr=::ffff:10.0.0.1 daddr=::ffff:10.0.0.2" % new)
     steps.append("0 kworker/0:1 1 rx_napi_poll_end napi=%s work_done=1 complete=1" % napi)
     if how != "delivered":
-        steps.append("0 kworker/0:1 1 kfree_skb skb=%s reason=2 at=wgt_rx_drop" % new)
+        steps.append("0 kworker/0:1 1 kfree_skb skbaddr=%s reason=2 location=wgt_rx_drop" % new)
     return lines + ["%d %s" % (t + 1000 * n, s) for n, s in enumerate(steps)]
 
 

@@ -74,9 +74,9 @@ FUZZ_PEERS=2
 FUZZ_WIRE_PY_CHECKS=3   # tests/fuzz/wire.py's CHECKS
 # shellcheck disable=SC2034 # the callers' plans
 FUZZ_WIRE_CHECKS=$((FUZZ_WIRE_PY_CHECKS + 10))
-fuzz_hists=(rx_udp:name 'rx_drop:name,reason' 'handshake_reject:name,type,reason'
-	rx_deliver:name rx_keepalive:name 'handshake_receive:name,type'
-	'cookie_receive:name,ok' cookie_send:name 'under_load:name,on')
+fuzz_hists=(rx_udp:dev 'rx_drop:dev,reason' 'handshake_reject:dev,type,reason'
+	rx_deliver:dev rx_keepalive:dev 'handshake_receive:dev,type'
+	'cookie_receive:dev,ok' cookie_send:dev 'under_load:dev,on')
 # The events that are a datagram's verdict: each must come once per rx_udp.
 fuzz_verdicts='rx_drop|handshake_reject|rx_deliver|rx_keepalive|handshake_receive|cookie_receive|cookie_send'
 # The reasons the fuzzer aims at, whatever the load: each must be hit.
@@ -102,7 +102,7 @@ fuzz_hist_snapshot()
 fuzz_sum()
 {
 	awk -v ev="^($2)\$" -v tail="${3:+ $3}" '
-		$1 ~ ev && $3 == "name=wgw0" && substr($0, length($0) - length(tail) + 1) == tail {
+		$1 ~ ev && $3 == "dev=wgw0" && substr($0, length($0) - length(tail) + 1) == tail {
 			n += $2
 		}
 		END { print n + 0 }' "$1"

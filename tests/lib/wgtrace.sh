@@ -24,7 +24,7 @@
 #   wgt_trace_overrun NAME             events lost to a full buffer
 #   wgt_trace_hist NAME EVENT KEYS     count wgtour:EVENT in the instance by
 #                                      KEYS, its fields comma-separated
-#                                      (name,reason), with a histogram
+#                                      (dev,reason), with a histogram
 #                                      trigger: the kernel counts each event
 #                                      in a table, and nothing is kept in the
 #                                      ring buffer, so none is lost however
@@ -32,7 +32,7 @@
 #                                      datagrams). The event need not be
 #                                      enabled.
 #   wgt_trace_hist_read NAME EVENT     the counts so far, one line per key:
-#                                      "COUNT name=wgx0 reason=bad mac1", a
+#                                      "COUNT dev=wgx0 reason=bad mac1", a
 #                                      reason by its text, "?N" for a number
 #                                      the event's format does not name
 #   wgt_trace_hist_parse FORMAT        the same, of a histogram on stdin and

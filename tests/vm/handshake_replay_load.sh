@@ -143,7 +143,7 @@ flood_start=$(date +%s.%N)
 # draws a cookie; its retry, REKEY_TIMEOUT (5 s) later, carries MAC2.
 wgr0_under_load()
 {
-	[ "$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')" -gt 0 ]
+	[ "$(wgt_trace_count $trace 'under_load: dev=wgr0 on=1')" -gt 0 ]
 }
 loaded=0
 wgt_wait_until 8 wgr0_under_load && loaded=1
@@ -180,12 +180,12 @@ go_accepted=$(wgt_trace_count $trace "handshake_receive: dev=wgr0 peer=$gokey\\.
 go_keypairs=$(wgt_trace_count $trace "keypair_create: dev=wgr0 peer=$gokey\\.\\.\\. ")
 nodecrypt=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=static key does not decrypt$')
 ratelimited=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=ratelimited$')
-load_on=$(wgt_trace_count $trace 'under_load: dev=wgr0 under_load=1')
+load_on=$(wgt_trace_count $trace 'under_load: dev=wgr0 on=1')
 # Was wireguard-go's initiation accepted while wgr0 was under load (so on
 # the strength of the cookie: MAC2), or after? The trace is in order.
 during=$(wgt_trace_dump $trace | awk -v k="$gokey" '
-	/under_load: dev=wgr0 under_load=1/ { load = 1 }
-	/under_load: dev=wgr0 under_load=0/ { load = 0 }
+	/under_load: dev=wgr0 on=1/ { load = 1 }
+	/under_load: dev=wgr0 on=0/ { load = 0 }
 	$0 ~ "handshake_receive: dev=wgr0 peer=" k "[.][.][.] type=1$" { print (load ? "yes" : "no"); exit }')
 replies=$(val replies)
 verified=$(val verified)

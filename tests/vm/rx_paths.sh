@@ -75,7 +75,7 @@ wgt_keys "$tmp" a b
 topo_veth_pair $A $B 2001:db8:1::
 
 bpftrace -e '
-tracepoint:wgtour:rx_drop { printf("drop %s reason=%d\n", str(args->name), args->reason); }
+tracepoint:wgtour:rx_drop { printf("drop %s reason=%d\n", str(args->dev), args->reason); }
 interval:s:900 { exit(); }' > "$tmp/bt.out" 2>&1 &
 bt_pid=$!
 # bpftrace prints a reason as its number: the one of "source not allowed".

@@ -150,7 +150,7 @@ echo "# rekey: wga0 made ${#a_kp[@]} keypairs as initiator, gaps between them: $
 late=$(wgt_trace_dump $trace | awk '
 	/keypair_create: dev=wga0 .*initiator=1$/ { done = 1 }
 	/handshake_send: dev=wga0 .* type=1 / { done = 0 }
-	/timer_fired: dev=wga0 .* retransmit_handshake$/ { if (done) n++ }
+	/timer_fired: dev=wga0 .* what=retransmit_handshake$/ { if (done) n++ }
 	END { print n + 0 }')
 echo "# retransmit_handshake fired $late time(s) on wga0 after its handshake had completed"
 ktap_check "rekey: every new session $rekey_after s after the one before (gaps: ${gaps:-none}; want 1 or more, each within [$rekey_after, $(in_bounds_hi "$rekey_after") s]); no retransmit after completion ($late)" \

@@ -18,10 +18,10 @@ ktap_check "bpftrace lists tracepoint:wgtour:device_create" \
 # so we wait up to 60 s, the margin rx_paths.sh gives bpftrace too.
 bpftrace -e '
 BEGIN { printf("ready\n"); }
-tracepoint:wgtour:device_create  { printf("create %s\n", str(args->name)); }
-tracepoint:wgtour:device_up      { printf("up %s\n", str(args->name)); }
+tracepoint:wgtour:device_create  { printf("create %s\n", str(args->dev)); }
+tracepoint:wgtour:device_up      { printf("up %s\n", str(args->dev)); }
 tracepoint:wgtour:socket_open    { printf("socket %d %d\n", args->family, args->port); }
-tracepoint:wgtour:device_destroy { printf("destroy %s\n", str(args->name)); exit(); }
+tracepoint:wgtour:device_destroy { printf("destroy %s\n", str(args->dev)); exit(); }
 interval:s:120 { exit(); }' > "$out" 2>&1 &
 pid=$!
 wgt_wait_until --every 0.2 60 grep -qx ready "$out"

@@ -58,26 +58,26 @@ kretprobe:wgt_set_device {
 tracepoint:wgtour:device_create, tracepoint:wgtour:device_destroy,
 tracepoint:wgtour:device_up, tracepoint:wgtour:device_down {
 	printf("%7d  %-5s     [%s] dev=%s ifindex=%d\n", (nsecs - @t0) / 1000, comm,
-	       probe, str(args->name), args->ifindex);
+	       probe, str(args->dev), args->ifindex);
 }
 tracepoint:wgtour:socket_open, tracepoint:wgtour:socket_close {
 	printf("%7d  %-5s     [%s] dev=%s family=%s port=%d\n", (nsecs - @t0) / 1000,
-	       comm, probe, str(args->name), args->family == 10 ? "ipv6" : "ipv4",
+	       comm, probe, str(args->dev), args->family == 10 ? "ipv6" : "ipv4",
 	       args->port);
 }
 tracepoint:wgtour:netlink_set {
 	printf("%7d  %-5s     [%s] dev=%s changed=0x%x peers=%d err=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, str(args->name), args->changed,
+	       (nsecs - @t0) / 1000, comm, probe, str(args->dev), args->changed,
 	       args->peers, args->err);
 }
 tracepoint:wgtour:peer_create, tracepoint:wgtour:peer_remove {
 	printf("%7d  %-5s     [%s] dev=%s peer=%02x%02x%02x%02x... peers_now=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, str(args->name),
-	       args->key[0], args->key[1], args->key[2], args->key[3], args->peers);
+	       (nsecs - @t0) / 1000, comm, probe, str(args->dev),
+	       args->peer[0], args->peer[1], args->peer[2], args->peer[3], args->peers_now);
 }
 tracepoint:wgtour:allowedips_insert, tracepoint:wgtour:allowedips_remove {
-	printf("%7d  %-5s     [%s] %s/%d\n", (nsecs - @t0) / 1000, comm, probe,
-	       args->family == 10 ? "ipv6" : "ipv4", args->cidr);
+	printf("%7d  %-5s     [%s] family=%s cidr=%d\n", (nsecs - @t0) / 1000, comm,
+	       probe, args->family == 10 ? "ipv6" : "ipv4", args->cidr);
 }
 END { clear(@t0); }' > "$raw" 2> "$raw.err" &
 bpf=$!

@@ -85,18 +85,18 @@ kretprobe:wgt_keypairs_received_with /@t0 != 0 && retval != 0/ {
 }
 tracepoint:wgtour:tx_handshake_wait /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x queued=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->queued);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->queued);
 }
 tracepoint:wgtour:handshake_send /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x type=%d sender_index=%08x err=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->type, args->index, args->err);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->type, args->sender_index, args->err);
 }
 tracepoint:wgtour:handshake_receive /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x type=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->type);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->type);
 }
 tracepoint:wgtour:handshake_reject /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] type=%d reason=%d\n", (nsecs - @t0) / 1000,
@@ -104,27 +104,27 @@ tracepoint:wgtour:handshake_reject /@t0 != 0/ {
 }
 tracepoint:wgtour:keypair_create /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x index=%08x remote_index=%08x initiator=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->index, args->remote_index,
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->index, args->remote_index,
 	       args->initiator);
 }
 tracepoint:wgtour:keypair_destroy /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x index=%08x\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->index);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->index);
 }
 tracepoint:wgtour:timer_fired /@t0 != 0/ {
-	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x %s\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], str(args->what));
+	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x what=%s\n",
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], str(args->what));
 }
 tracepoint:wgtour:keys_zeroed /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x\n", (nsecs - @t0) / 1000,
-	       comm, probe, args->key[0], args->key[1], args->key[2], args->key[3]);
+	       comm, probe, args->peer[0], args->peer[1], args->peer[2], args->peer[3]);
 }
 tracepoint:wgtour:cookie_send /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] receiver_index=%08x err=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->index, args->err);
+	       (nsecs - @t0) / 1000, comm, probe, args->receiver_index, args->err);
 }
 tracepoint:wgtour:cookie_receive /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] ok=%d\n", (nsecs - @t0) / 1000, comm, probe,
@@ -136,8 +136,8 @@ tracepoint:wgtour:under_load /@t0 != 0/ {
 }
 tracepoint:wgtour:socket_send /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x len=%d err=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->len, args->err);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->len, args->err);
 }
 tracepoint:wgtour:tx_send /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] len=%d err=%d\n", (nsecs - @t0) / 1000, comm,
@@ -145,8 +145,8 @@ tracepoint:wgtour:tx_send /@t0 != 0/ {
 }
 tracepoint:wgtour:rx_keepalive /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] peer=%02x%02x%02x%02x counter=%d\n",
-	       (nsecs - @t0) / 1000, comm, probe, args->key[0], args->key[1],
-	       args->key[2], args->key[3], args->counter);
+	       (nsecs - @t0) / 1000, comm, probe, args->peer[0], args->peer[1],
+	       args->peer[2], args->peer[3], args->counter);
 }
 tracepoint:wgtour:rx_drop, tracepoint:wgtour:tx_drop /@t0 != 0/ {
 	printf("%8d  %-8s     [%s] reason=%d\n", (nsecs - @t0) / 1000, comm,
