@@ -222,6 +222,9 @@ def load_runs(raw, boot):
             for case, name in (("ping", "ping"), ("loaded-ping", "loaded_ping")):
                 rtts = ping_rtts(f"{prefix}-{case}.txt")
                 run[name + "_ms"], run[name + "_rtts_ms"] = median(rtts), rtts
+            if run["loaded_tcp_mbps"] is None:
+                # no stream ran (iperf3 failed): these pings were not under load
+                run["loaded_ping_ms"] = None
             if variant == "traced":
                 counts = bpftrace_events(prefix + "-bpftrace.txt")
                 run["bpftrace_events"] = counts
