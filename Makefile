@@ -92,8 +92,8 @@ grade: setup ## grade an assignment in the lab VM: make grade LAB=ID [SRC=DIR]; 
 check-labs: setup ## the course's own tests: every skeleton and reference builds (W=1); VM=1 grades both too
 	@labs/course/check-labs.sh $(if $(VM),--vm) $(LAB)
 
-bench: module ## iperf3 TCP/UDP and ping: wgtour.ko vs stock wireguard.ko vs wireguard-go, and the tracepoints' cost
-	@labs/bench/run.sh
+bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoints' cost): paired ratios with 95 % intervals; QUICK=1 for a short run
+	@$(if $(QUICK),BENCH_QUICK=1 )labs/bench/run.sh
 
 clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi

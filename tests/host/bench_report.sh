@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# labs/bench/report.py (make bench's table) on a small hand-made run in
+# tests/host/data/bench/: raw/ as labs/bench/guest.sh writes it (3 rounds of
+# the five variants and the crypto ceiling, 2 vCPUs), raw-smp4/ (ours and
+# stock, 4 streams, 4 vCPUs) and host-env.txt. The numbers it must print are
+# worked out here another way, from the raw files: per round the ratio,
+# sorted by hand, the middle one the median; with 3 rounds the 95 %
+# bootstrap interval of the median is [min, max] (a resample's median is the
+# smallest value whenever 2 of its 3 draws are, with probability 7/27, far
+# above 2.5 %), and equal ratios give an interval of that one value.
+. "$(dirname "$0")/../lib/ktap.sh"
+
+cd "$WGTOUR_ROOT" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp -r tests/host/data/bench "$tmp/b"
+
+ktap_plan 10
+
+python3 labs/bench/report.py "$tmp/b" > "$tmp/table.txt" 2> "$tmp/err.txt"
+# shellcheck disable=SC2034 # rc is read in ktap_check's expression
+rc=$?
+sed 's/^/# /' "$tmp/table.txt" "$tmp/err.txt"
+ktap_check "report.py runs on the fixture and exits 0" '[ "$rc" = 0 ]'
+
+# want KEY MEDIAN LO HI: the metric KEY of results.json has these (to 1e-9).
+want()
+{
+	python3 - "$tmp/b/results.json" "$@" <<'EOF'
+import json, sys
+res, key, *want = sys.argv[1:]
+m = {e["key"]: e for e in json.load(open(res))["metrics"]}[key]
+got = [m["median"]] + m["ci95"]
+ok = len(want) == 3 and all(abs(g - float(w)) < 1e-9 for g, w in zip(got, want))
+print(f"# {key}: median {got[0]}, ci95 {got[1:]}; want {want}")
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# by_hand KIND VARIANT:WHAT [VARIANT:WHAT]: the test's own arithmetic on
+# the raw files, per round NUM/DEN, NUM - DEN or NUM alone (KIND ratio,
+# diff, value), then "median lo hi" as above.
+by_hand()
+{
+	python3 - "$tmp/b" "$@" <<'EOF'
+import json, re, sys
+b, kind, *sides = sys.argv[1:]
+
+def value(side, rnd):
+    variant, what = side.split(":")
+    p = f"{b}/raw/{variant}-{rnd}"
+    if what == "tcp":
+        return json.load(open(p + "-tcp.json"))["end"]["sum_received"]["bits_per_second"] / 1e6
+    if what == "loss":
+        return json.load(open(p + "-udp.json"))["end"]["sum"]["lost_percent"]
+    if what == "pps64":
+        # what arrived: iperf3's receiver counts as "packets" what was sent
+        r = json.load(open(p + "-udp64.json"))["end"]["sum_received"]
+        return (r["packets"] - r["lost_packets"]) / r["seconds"]
+    if what == "ping":
+        rtts = sorted(float(x) for x in re.findall(r"time=([\d.]+) ms", open(p + "-ping.txt").read()))
+        return rtts[len(rtts) // 2]
+    if what == "ceiling":
+        # tcrypt's 1420-byte lines, bytes in 1 second: sealing, then
+        # opening; 2 vCPUs, each byte sealed once and opened once
+        rates = [int(x) for x in re.findall(r"1420 byte blocks\): \d+ operations in 1 "
+                                            r"seconds \((\d+) bytes", open(p + "-tcrypt.txt").read())]
+        return 2 * 8 / (1 / rates[0] + 1 / rates[1]) / 1e6
+    raise SystemExit(f"by_hand: what is {what}?")
+
+xs = []
+for r in (1, 2, 3):
+    n = value(sides[0], r)
+    if kind == "value":
+        xs.append(n)
+    elif kind == "ratio":
+        xs.append(n / value(sides[1], r))
+    else:
+        xs.append(n - value(sides[1], r))
+xs.sort()
+print(xs[1], xs[0], xs[2])
+EOF
+}
+
+ktap_check "TCP ours/stock: median and interval as worked out from the iperf3 files" \
+	'want tcp $(by_hand ratio ours:tcp stock:tcp)'
+ktap_check "UDP 64-byte packets/s received, ours/stock, from the iperf3 files" \
+	'want udp64_pps $(by_hand ratio ours:pps64 stock:pps64)'
+ktap_check "ping idle ours/stock (equal every round): the interval is that one ratio" \
+	'want ping $(by_hand ratio ours:ping stock:ping)'
+ktap_check "UDP flood loss: the per-round difference in points over stock's" \
+	'want loss $(by_hand diff ours:loss stock:loss)'
+ceiling=$(printf '%.0f' "$(by_hand value crypto:ceiling | cut -d' ' -f1)")
+ktap_check "the crypto ceiling from tcrypt's 1420-byte lines ($ceiling Mbit/s), and TCP over it" \
+	'grep -q "^crypto ceiling: $ceiling Mbit/s" "$tmp/table.txt" &&
+	 want crypto $(by_hand ratio ours:tcp crypto:ceiling)'
+ktap_check "scaling 2->4 vCPUs vs stock's: (450/300) / (300/300)" 'want scaling 1.5 1.5 1.5'
+
+ktap_check "results.json: every metric has its median, interval, rounds, goal and verdict" \
+	'python3 - "$tmp/b/results.json" <<\EOF
+import json, sys
+r = json.load(open(sys.argv[1]))
+keys = {"key", "title", "median", "ci95", "n", "per_round", "goal", "ci_above_goal",
+        "ci_below_goal", "verdict"}
+ms = {m["key"]: m for m in r["metrics"]}
+ok = all(keys <= set(m) for m in ms.values()) and len(ms) == 17
+ok &= ms["tcp"]["n"] == 3 and ms["tcp"]["goal"] == {"op": ">=", "value": 1.0}
+ok &= [ms[k]["verdict"] for k in ("tcp", "udp64_pps", "ping", "notrace_tcp", "traced_tcp")] == \
+      ["unclear", "missed", "met", "met", "missed"]
+ok &= ms["udp64_pps"]["ci_below_goal"] is True and ms["ping"]["ci_below_goal"] is True
+sys.exit(0 if ok else 1)
+EOF'
+
+cp "$tmp/b/results.json" "$tmp/first.json"
+python3 labs/bench/report.py "$tmp/b" > "$tmp/table2.txt" 2>&1
+# With 3 rounds the interval is [min, max] whatever the seed, and medians
+# take few values: the mean of 25 values shows whether the seed is fixed.
+ktap_check "a second run on the same data prints and writes the same (fixed seed)" \
+	'cmp -s "$tmp/table.txt" "$tmp/table2.txt" && cmp -s "$tmp/first.json" "$tmp/b/results.json" &&
+	 python3 -B - <<\EOF
+import statistics, sys
+sys.path.insert(0, "labs/bench")
+import report
+xs = [0.7 + 0.02 * ((i * 7) % 25) for i in range(25)]
+a = report.bootstrap([xs], statistics.mean, "k")
+sys.exit(0 if a == report.bootstrap([xs], statistics.mean, "k") and
+         min(xs) < a[0] < statistics.mean(xs) < a[1] < max(xs) else 1)
+EOF'
+
+ktap_check "ratios.svg parses as XML: an svg with a title, a row per metric, a dot per round" \
+	'python3 - "$tmp/b/ratios.svg" "$tmp/b/results.json" <<\EOF
+import json, sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+ms = json.load(open(sys.argv[2]))["metrics"]
+texts = ["".join(t.itertext()) for t in root.iter(ns + "text")]
+ok = root.tag == ns + "svg" and "paired per-round" in texts[0]
+ok &= all(any(t.startswith(m["title"] + " (") for t in texts) for m in ms)
+ok &= len(list(root.iter(ns + "circle"))) == sum(len(m["per_round"]) for m in ms)
+ok &= all(float(t.get("font-size", 13)) >= 11 for t in root.iter(ns + "text"))
+sys.exit(0 if ok else 1)
+EOF'
+ktap_finish
