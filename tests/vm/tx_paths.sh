@@ -241,11 +241,12 @@ ktap_check "gso: no IPv6 fragments (Ip6FragCreates on a +$((f1 - f0)), Ip6ReasmR
 echo "# route mtu: starts at $(($(date +%s) - t_start)) s"
 RMTU=1210
 EP4=192.0.2.2:$PORT_B
-# Both sides move to IPv4: were b still to send to a's IPv6 address, a would
-# learn that address back from b's next packet (roaming, chapter 4) and the
-# pings below would leave by IPv6, never to $EP4.
-ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
+# Both sides move to IPv4, b first: were b still to send to a's IPv6
+# address, a would learn that address back from b's next packet (roaming,
+# chapter 4) and the pings below would leave by IPv6, never to $EP4. On a
+# slow kernel a keepalive of b's can fall between the two commands.
 ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
+ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
 ip -n $A route add 10.0.2.0/24 dev wga0 mtu $RMTU
 wgt_trace_clear $trace
 f0=$(snmp $A IpFragCreates) r0=$(snmp $B IpReasmReqds)
