@@ -254,7 +254,7 @@ ip netns exec $A ping -M do -s $((RMTU - 28)) -c 3 -i 0.2 -W 3 -w 10 10.0.2.2 > 
 got=$(wgt_ping_got "$tmp/ping")
 snap
 lens=$(trdump | grep -F " to=$EP4 " | sed -nE 's/.* len=([0-9]+) .*/\1/p' | sort -n | uniq -c | tr -s ' \n' ' ')
-echo "# route mtu: DF ping of $RMTU bytes: ${got:-0} of 3 answered; tx_send lengths to $EP4 (count len): $lens"
+echo "# route mtu: DF ping of $RMTU bytes: ${got:-0} of 3 answered; tx_send lengths to $EP4 (count len): $lens; a's endpoint for b now: $(ip netns exec $A wg show wga0 endpoints | cut -f2)"
 exact=$(trdump | grep -F " to=$EP4 " | grep -c " len=$((RMTU + 32)) ")
 read -r n maxlen over errs <<< "$(sends "$EP4")"
 ktap_check "route mtu $RMTU: a DF ping of $RMTU bytes goes through, as a $((RMTU + 32))-byte message ($exact; longest $maxlen: no padding past the MTU)" \
