@@ -108,24 +108,29 @@ verify()
 # quiet Kbuild step (warnings, errors).
 progress()
 {
-	local line n=0 total=
+	local line n=0 total=0
 
-	# The count of the last complete build, if there was one.
-	[ -f "$dk/objects" ] && total=" of about $(cat "$dk/objects")"
+	# How many objects a whole build compiles, if one was seen. A build
+	# after a change of the fragments compiles only what the change
+	# touches: then the count is a ceiling, not a forecast.
+	[ -f "$dk/objects" ] && total=$(cat "$dk/objects")
 	: > "$dk/make.log"
 	while IFS= read -r line; do
 		printf '%s\n' "$line" >> "$dk/make.log"
 		case $line in
 		"  CC "*)
 			n=$((n + 1))
-			[ $((n % 500)) = 0 ] && say "$n objects compiled$total ($(took))"
+			[ $((n % 500)) = 0 ] &&
+				say "$n objects compiled$([ "$n" -lt "$total" ] && echo " of at most $total") ($(took))"
 			;;
 		*vmlinux*|*bzImage*|"  MODPOST"*) say "${line#  }" ;;
 		"  "[A-Z]*) ;;
 		*) printf '%s\n' "$line" ;;
 		esac
 	done
-	echo "$n" > "$dk/objects.new"
+	# The largest build seen: that of the whole tree.
+	[ "$n" -gt "$total" ] && total=$n
+	echo "$total" > "$dk/objects.new"
 }
 
 build_kernel()

@@ -241,11 +241,12 @@ ktap_check "gso: no IPv6 fragments (Ip6FragCreates on a +$((f1 - f0)), Ip6ReasmR
 echo "# route mtu: starts at $(($(date +%s) - t_start)) s"
 RMTU=1210
 EP4=192.0.2.2:$PORT_B
-# Both sides move to IPv4: were b still to send to a's IPv6 address, a would
-# learn that address back from b's next packet (roaming, chapter 4) and the
-# pings below would leave by IPv6, never to $EP4.
-ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
+# Both sides move to IPv4, b first: were b still to send to a's IPv6
+# address, a would learn that address back from b's next packet (roaming,
+# chapter 4) and the pings below would leave by IPv6, never to $EP4. On a
+# slow kernel a keepalive of b's can fall between the two commands.
 ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
+ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
 ip -n $A route add 10.0.2.0/24 dev wga0 mtu $RMTU
 wgt_trace_clear $trace
 f0=$(snmp $A IpFragCreates) r0=$(snmp $B IpReasmReqds)
@@ -253,7 +254,7 @@ ip netns exec $A ping -M do -s $((RMTU - 28)) -c 3 -i 0.2 -W 3 -w 10 10.0.2.2 > 
 got=$(wgt_ping_got "$tmp/ping")
 snap
 lens=$(trdump | grep -F " to=$EP4 " | sed -nE 's/.* len=([0-9]+) .*/\1/p' | sort -n | uniq -c | tr -s ' \n' ' ')
-echo "# route mtu: DF ping of $RMTU bytes: ${got:-0} of 3 answered; tx_send lengths to $EP4 (count len): $lens"
+echo "# route mtu: DF ping of $RMTU bytes: ${got:-0} of 3 answered; tx_send lengths to $EP4 (count len): $lens; a's endpoint for b now: $(ip netns exec $A wg show wga0 endpoints | cut -f2)"
 exact=$(trdump | grep -F " to=$EP4 " | grep -c " len=$((RMTU + 32)) ")
 read -r n maxlen over errs <<< "$(sends "$EP4")"
 ktap_check "route mtu $RMTU: a DF ping of $RMTU bytes goes through, as a $((RMTU + 32))-byte message ($exact; longest $maxlen: no padding past the MTU)" \
