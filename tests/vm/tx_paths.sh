@@ -294,7 +294,10 @@ drop_count()
 	local reason=$1
 	shift
 	trdump | awk -v r="$reason" -v d=" $* " '
-		/ tx_xmit: / { s = $0; sub(/.* skbaddr=/, "", s); sub(/ .*/, "", s); dst[s] = $NF }
+		/ tx_xmit: / {
+			s = $0; sub(/.* skbaddr=/, "", s); sub(/ .*/, "", s)
+			a = $0; sub(/.* daddr=/, "", a); sub(/ .*/, "", a); dst[s] = a
+		}
 		/ tx_drop: dev=wga0 / && index($0, "reason=" r) {
 			s = $0; sub(/.* skbaddr=/, "", s); sub(/ .*/, "", s)
 			if (index(d, " " dst[s] " ")) n++
