@@ -274,6 +274,7 @@ def table(results):
 # time).
 WIDTH, MARGIN, ROW, FONT = 1200, 10, 17, 12
 CHAR_W = FONT * 0.6          # monospace: an advance of about 0.6 em
+MIN_PX = 0.5                 # narrower frames are not drawn (see svg())
 HEAD = 74                    # title, subtitle, legend
 KINDS = [
     # kind, legend, (hue, saturation range, lightness range)
@@ -346,11 +347,17 @@ def svg(folded, kinds, title, subtitle):
     root = tree(folded)
     total = root.count or 1
 
+    scale = (WIDTH - 2 * MARGIN) / total
+    # A frame narrower than MIN_PX is not drawn, nor what stands on it: it
+    # could not be seen or pointed at, and a lone deep stack of one sample
+    # would make the picture as tall as itself.
+    min_count = MIN_PX / scale
+
     def depth(node):
-        return 1 + max((depth(c) for c in node.children.values()), default=0)
+        return 1 + max((depth(c) for c in node.children.values() if c.count >= min_count),
+                       default=0)
 
     height = HEAD + depth(root) * ROW + MARGIN
-    scale = (WIDTH - 2 * MARGIN) / total
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
          f'viewBox="0 0 {WIDTH} {height}" font-family="monospace" font-size="{FONT}">',
          f'<rect width="{WIDTH}" height="{height}" fill="#fbfbf8"/>',
@@ -380,7 +387,8 @@ def svg(folded, kinds, title, subtitle):
         o.append('</g>')
         for name in sorted(node.children):
             child = node.children[name]
-            draw(child, x, level + 1)
+            if child.count >= min_count:
+                draw(child, x, level + 1)
             x += child.count * scale
 
     sys.setrecursionlimit(max(1000, 4 * depth(root)))
@@ -413,8 +421,9 @@ def main(argv):
         with open(os.path.join(out, "flame-%s.svg" % v), "w") as f:
             f.write(svg(folded, kinds_of(samples), "%s: where the CPUs' time goes" % LABELS[v],
                         "%d samples (cpu-clock, all CPUs), %d under the tunnel; "
-                        "widest stages: %s. Hover a frame for its name and count."
-                        % (total, tunnel, top)))
+                        "widest stages: %s. Hover a frame for its name and count; "
+                        "frames under %.1f px are left out."
+                        % (total, tunnel, top, MIN_PX)))
     if not results:
         sys.exit("flame.py: no VARIANT.script.txt in %s" % raw)
     text = table(results)
