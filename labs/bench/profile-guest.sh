@@ -23,9 +23,9 @@
 #
 # Symbols. perf names kernel frames from /proc/kallsyms, whose addresses
 # read as zeros unless kptr_restrict allows them; perf_event_paranoid -1
-# lifts every limit on what perf may record. Both are set here (root may
-# anyway, but perf warns and drops kernel maps otherwise) and put back at
-# the end. A module's frames: perf reads a module's symbols from its .ko
+# lifts every limit on what perf may record. Both are set here, whatever
+# the kernel's defaults (kptr_restrict 2 hides the addresses even from
+# root), and put back at the end. A module's frames: perf reads a module's symbols from its .ko
 # under /lib/modules/$(uname -r), where wireguard.ko is but wgtour.ko
 # (loaded by insmod from build/) is not; for wgtour.ko only
 # /proc/kallsyms has them, and only while it is loaded. So "perf script"
