@@ -32,7 +32,9 @@ module (ours or stock) names its path, transmit or receive, by the first
 frame from it outwards that says which (the worker that called a helper);
 a frame of the kernel's ChaCha20 or Poly1305 code names encryption or
 decryption the same way, but only under a frame of the module: the same
-code called by anything else is "other". A sample whose innermost frame is
+code called by anything else is "other". A frame of the handshake (or
+one with no direction: timers, keys) is "tunnel: other", crypto under it
+too. A sample whose innermost frame is
 in user space is "user space", whatever called it.
 """
 import bisect
@@ -57,13 +59,18 @@ KERNEL_START = 0xffff800000000000
 # (chacha20poly1305_{en,de}crypt_sg_inplace), and crypto_xor, which applies
 # the key stream.
 CRYPTO = re.compile(r"^_*(x?h?chacha|poly1305|chacha20poly1305|crypto_xor)")
-# Which way a frame of the module (or of its crypto) goes, by name: facts
-# from module/*.c and the stock driver's send.c, receive.c, socket.c and
-# device.c. Receive is tried first: "unseal" contains "seal", and
-# "wgt_queue_for_encryption" is transmit either way.
-RX = re.compile(r"^wgt?_receive|^wgt_encap_rcv|decrypt|unseal|^wgt_rx_|rx_poll|"
+# Which way a frame of the module goes, by name: facts
+# from module/*.c and the stock driver's send.c, receive.c, socket.c,
+# device.c and noise.c. The handshake is tried first: its messages are sent
+# and received by functions named like the data path's
+# (wgt_send_handshake_initiation, wg_receive_handshake_packet), and its
+# AEAD (wgt_seal, wgt_unseal) calls the same ChaCha20-Poly1305, but it is
+# not the data path: it counts as "tunnel: other".
+HANDSHAKE = re.compile(r"handshake|noise|cookie|^wgt_(seal|unseal|kdf|hmac|mix_)|"
+                       r"^(hmac|kdf|mix_|message_(en|de)crypt|blake2s)")
+RX = re.compile(r"^wgt?_receive|^wgt_encap_rcv|decrypt|^wgt_rx_|rx_poll|"
                 r"replay|^wgt_check_inner|ecn_decap|ECN_decap|^wg_packet_receive")
-TX = re.compile(r"xmit|^wgt?_send|^wg_packet_send|^wgt_stage|encrypt|seal|"
+TX = re.compile(r"xmit|^wgt?_send|^wg_packet_send|^wgt_stage|encrypt|"
                 r"tx_worker|^send[46]$|^wgt?_socket_send|^wgt_skb_outer|"
                 r"per_peer_tx|purge_staged")
 OURS_STOCK = re.compile(r"^(wgt_|wg_)")
@@ -76,7 +83,7 @@ STAGES = [
     ("decryption", None),
     ("tunnel: transmit", None),
     ("tunnel: receive", None),
-    ("tunnel: other", None),   # timers, keys, handshakes: no direction
+    ("tunnel: other", None),   # handshakes, timers, keys: not the data path
     ("segmentation (GSO)", r"_gso_segment|^skb_segment|^skb_gso|^__skb_gso"),
     ("TCP", r"^_*tcp"),
     ("UDP, IP", r"^_*(udp|ip_|ip6|ipv4_|ipv6_|iptunnel|inet_gro|inet6_gro|fib)"),
@@ -188,10 +195,15 @@ def is_module(f):
 
 
 def direction(frames, i):
-    """"rx", "tx" or None: the first frame of the module or its crypto from
-    frames[i] outwards whose name says which way it goes."""
+    """"hs", "rx", "tx" or None: the first frame of the module from
+    frames[i] outwards whose name says which way it goes (or that it is the
+    handshake's). Only the module's frames say: the crypto library's names
+    (chacha20poly1305_encrypt) are the same for a data packet and for a
+    handshake message."""
     for f in frames[i:]:
-        if is_module(f) or CRYPTO.match(f.name):
+        if is_module(f):
+            if HANDSHAKE.search(base(f.name)):
+                return "hs"
             if RX.search(base(f.name)):
                 return "rx"
             if TX.search(base(f.name)):

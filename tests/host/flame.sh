@@ -81,14 +81,14 @@ ktap_check "with ours.kallsyms, the frame perf left unnamed is wgt_replay_check,
 # user space 2: libcrypto, qemu's JIT map; scheduler 1: ksoftirqd's
 # finish_task_switch; devices 1: __netif_receive_skb_core; UDP, IP 1:
 # ip_local_deliver_finish; segmentation 1: memcpy under skb_segment; other
-# 1: ext4_getattr, no stage on its stack) and 14 made ones, each under the
+# 1: ext4_getattr, no stage on its stack) and 15 made ones, each under the
 # tunnel. Stock: 2 real (idle, TCP) and 7 made.
 cat > "$tmp/want.txt" <<'EOF'
 encryption|4|4|2|2
 decryption|2|2|1|1
 tunnel: transmit|2|2|2|2
 tunnel: receive|1|1|1|1
-tunnel: other|1|1|0|0
+tunnel: other|2|2|0|0
 segmentation (GSO)|2|1|0|0
 TCP|3|1|1|0
 UDP, IP|1|0|1|1
@@ -108,15 +108,15 @@ awk -F'|' '
 			printf "%s %d %.1f %.1f %d %.1f %.1f\n", c[1], c[2], 100 * c[2] / ours,
 				100 * c[3] / ours_t, c[4], 100 * c[4] / stock, 100 * c[5] / stock_t
 		}
+		printf "all samples %d 100.0 %d 100.0\n", ours, stock
 		printf "tunnel (module on stack) %d %.1f 100.0 %d %.1f 100.0\n",
 			ours_t, 100 * ours_t / ours, stock_t, 100 * stock_t / stock
 	}' "$tmp/want.txt" > "$tmp/want-rows.txt"
-grep -E '^(encryption|decryption|tunnel|segmentation|TCP|UDP|devices|scheduler|user|idle|other)' \
+grep -E '^(encryption|decryption|tunnel|segmentation|TCP|UDP|devices|scheduler|user|idle|other|all)' \
 	"$tmp/out/stages.txt" | tr -s ' ' > "$tmp/got-rows.txt"
 diff -u "$tmp/want-rows.txt" "$tmp/got-rows.txt" | sed 's/^/# /'
 ktap_check "stages.txt: per stage the samples and shares worked out by hand, ours and stock side by side" \
-	'cmp -s "$tmp/want-rows.txt" "$tmp/got-rows.txt" &&
-	 grep -q "^all samples  *25  *100.0  *9  *100.0$" "$tmp/out/stages.txt"'
+	'cmp -s "$tmp/want-rows.txt" "$tmp/got-rows.txt"'
 
 # svg_check SVG FOLDED: the SVG parses as XML; one rectangle per node of the
 # tree of stacks (each distinct prefix of a folded line, and the root),
