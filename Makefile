@@ -95,9 +95,12 @@ check-labs: setup ## the course's own tests: every skeleton and reference builds
 bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoints' cost): paired ratios with 95 % intervals; QUICK=1 for a short run
 	@$(if $(QUICK),BENCH_QUICK=1 )labs/bench/run.sh
 
+profile: module ## where the time goes: perf flame graphs of wgtour.ko and stock wireguard.ko under one TCP stream, a table per data-path stage (build/profile/)
+	@labs/bench/profile.sh
+
 clean: ## remove build outputs (build/ and the module's objects)
 	@if [ -d $(KDIR) ]; then $(MAKE) --no-print-directory -C $(KDIR) M=$(ROOT)/module clean; fi
 	rm -rf build
 
 .PHONY: help setup module debug-kernel lint book shell check check-long fuzz mutate lab-init \
-	lab-peers lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench clean
+	lab-peers lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench profile clean

@@ -49,6 +49,8 @@
 # the host turns them into a table (labs/bench/report.py).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/vm.sh
+# the topology, module loading, the iperf3 client: shared with make profile
+. labs/bench/lib.sh
 
 out=$1 ko=$2 notrace_ko=$3
 rounds=${4:-4} secs=${5:-3} pings=${6:-20}
@@ -63,79 +65,6 @@ load_secs=$(( (pings + 9) / 10 + 3 ))
 mkdir -p "$out" /var/run/wireguard && rm -f "$out"/*
 export WG_COLOR_MODE=never
 start=$(date +%s.%N)
-
-step()
-{
-	printf '==> [%5.1f s] %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$*"
-}
-
-# load VARIANT - exactly the module the variant needs, and nothing else.
-load()
-{
-	wgt_unload && wgt_stock_unload || return 1
-	case $1 in
-	ours|traced) WGTOUR_KO=$ko wgt_load ;;
-	notrace) WGTOUR_KO=$notrace_ko wgt_load ;;
-	stock) wgt_stock_load ;;
-	go) modprobe tun ;;
-	esac
-}
-
-# wg_dev NS DEV - the side's WireGuard device: a kernel one, or
-# wireguard-go's tun device. wireguard-go forks into the background and
-# answers "wg" on /var/run/wireguard/DEV.sock, a path every namespace
-# shares: hence a device name per side (wga, wgb), not wg0 twice.
-wg_dev()
-{
-	if [ "$variant" != go ]; then
-		ip -n "$1" link add "$2" type wireguard
-		return
-	fi
-	ip netns exec "$1" wireguard-go "$2" > "/tmp/wggo-$2.log" 2>&1 || return 1
-	wgt_wait_until 10 [ -S "/var/run/wireguard/$2.sock" ]
-}
-
-topo_up()
-{
-	local side ns peer port pport
-	ip netns add wgt-a && ip netns add wgt-b || return 1
-	ip link add veth-a netns wgt-a type veth peer name veth-b netns wgt-b || return 1
-	ip -n wgt-a addr add 192.0.2.1/24 dev veth-a
-	ip -n wgt-b addr add 192.0.2.2/24 dev veth-b
-	for side in a b; do
-		ip -n "wgt-$side" link set lo up
-		ip -n "wgt-$side" link set "veth-$side" up
-		(umask 077; wg genkey > "/tmp/bench-$side.key")
-		wg pubkey < "/tmp/bench-$side.key" > "/tmp/bench-$side.pub"
-	done
-	for side in a b; do
-		ns=wgt-$side
-		if [ $side = a ]; then
-			peer=b port=51820 pport=51821
-		else
-			peer=a port=51821 pport=51820
-		fi
-		wg_dev "$ns" "wg$side" || return 1
-		ip netns exec "$ns" wg set "wg$side" private-key "/tmp/bench-$side.key" \
-			listen-port $port peer "$(cat "/tmp/bench-$peer.pub")" \
-			allowed-ips "10.0.0.$([ $peer = a ] && echo 1 || echo 2)/32" \
-			endpoint "192.0.2.$([ $peer = a ] && echo 1 || echo 2):$pport" || return 1
-		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev "wg$side"
-		ip -n "$ns" link set "wg$side" up || return 1
-	done
-}
-
-topo_down()
-{
-	local pid
-	for pid in $(ip netns pids wgt-a 2>/dev/null) $(ip netns pids wgt-b 2>/dev/null); do
-		kill "$pid" 2>/dev/null
-	done
-	sleep 0.3
-	ip netns del wgt-a 2>/dev/null
-	ip netns del wgt-b 2>/dev/null
-	return 0
-}
 
 # bpftrace_start FILE - count every wgtour event; returns once every probe
 # is attached (bpftrace runs BEGIN after attaching; under TCG that takes
@@ -152,15 +81,6 @@ bpftrace_stop()
 {
 	kill -INT "$bt_pid" 2>/dev/null
 	wait "$bt_pid"
-}
-
-# iperf_ab PREFIX NAME ARGS... - an iperf3 client, a -> b, its JSON in
-# PREFIX-NAME.json.
-iperf_ab()
-{
-	local prefix=$1 name=$2
-	shift 2
-	ip netns exec wgt-a iperf3 -c 10.0.0.2 -J "$@" > "$prefix-$name.json" 2> "$prefix-$name.err"
 }
 
 # ping_ab FILE - PINGS pings, a -> b.
@@ -233,12 +153,7 @@ one_run()
 	step "$variant $round: load, topology, handshake"
 	load "$variant" || { echo "load failed"; return 1; }
 	topo_up || { topo_down; echo "topology failed"; return 1; }
-	# The handshake, and a first packet each way, before anything counts.
-	if ! ip netns exec wgt-a ping -c 3 -i 0.2 -W 3 10.0.0.2 > "$prefix-warmup.txt" 2>&1; then
-		status=no-handshake
-	fi
-	ip netns exec wgt-b iperf3 -s -D -I /tmp/iperf3.pid
-	sleep 0.5
+	warm_up "$prefix" || status=no-handshake
 	if [ "$variant" = traced ]; then
 		bpftrace_start "$prefix-bpftrace.txt" || status=bpftrace-failed
 	fi

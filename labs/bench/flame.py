@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Flame graphs and a per-stage table from the profiles of make profile.
+
+usage: labs/bench/flame.py RAWDIR OUTDIR     (make profile: build/profile/raw
+                                              build/profile)
+
+RAWDIR holds, per variant (ours, stock; those present), what
+labs/bench/profile-guest.sh wrote in the lab VM:
+
+  VARIANT.script.txt   the text of "perf script" (the samples' call stacks,
+                       leaf first, one frame a line)
+  VARIANT.kallsyms     optional: /proc/kallsyms, read while the module was
+                       loaded. A kernel frame that perf could not name
+                       ("[unknown]") is named from it here.
+
+OUTDIR gets, per variant, folded-VARIANT.txt (one line per distinct stack,
+"process;outermost;...;innermost COUNT", the folded form other flame-graph
+tools read) and flame-VARIANT.svg, and stages.txt, the table (also printed).
+
+The stack of each sample is read as perf prints it; the process name
+becomes its outermost frame, with a per-CPU thread's suffix cut off
+(kworker/1:2-events and kworker/0:1 are one "kworker"), so that the same
+work on two CPUs is one tower, not two.
+
+The stages: each sample counts for exactly one. Its frames are tried from
+the innermost (where the CPU was) outwards, and the first frame that names
+a stage decides. So a memcpy() is charged to whoever called it (memcpy names
+no stage), and TCP's own segmentation code called from a tunnel's transmit
+function is charged to segmentation, not to the tunnel. A frame of the
+module (ours or stock) names its path, transmit or receive, by the first
+frame from it outwards that says which (the worker that called a helper);
+a frame of the kernel's ChaCha20 or Poly1305 code names encryption or
+decryption the same way, but only under a frame of the module: the same
+code called by anything else is "other". A frame of the handshake (or
+one with no direction: timers, keys) is "tunnel: other", crypto under it
+too. A sample whose innermost frame is
+in user space is "user space", whatever called it.
+"""
+import bisect
+import collections
+import os
+import re
+import sys
+import zlib
+from xml.sax.saxutils import escape, quoteattr
+
+VARIANTS = ["ours", "stock"]
+LABELS = {"ours": "wgtour.ko", "stock": "wireguard.ko (stock)"}
+# The module each variant's frames live in, as perf names its map.
+MODULES = {"wgtour": "ours", "wireguard": "stock"}
+# x86_64: the kernel's half of the address space starts here. perf prints a
+# user-space frame's address below it (often as an offset in its file).
+KERNEL_START = 0xffff800000000000
+
+# The kernel's ChaCha20 and Poly1305 (lib/crypto, arch/x86/crypto): the
+# generic C code under -cpu qemu64 (chacha_permute, chacha_block_generic,
+# poly1305_blocks_x86_64, ...), the scatterlist wrappers both modules call
+# (chacha20poly1305_{en,de}crypt_sg_inplace), and crypto_xor, which applies
+# the key stream.
+CRYPTO = re.compile(r"^_*(x?h?chacha|poly1305|chacha20poly1305|crypto_xor)")
+# Which way a frame of the module goes, by name: facts
+# from module/*.c and the stock driver's send.c, receive.c, socket.c,
+# device.c and noise.c. The handshake is tried first: its messages are sent
+# and received by functions named like the data path's
+# (wgt_send_handshake_initiation, wg_receive_handshake_packet), and its
+# AEAD (wgt_seal, wgt_unseal) calls the same ChaCha20-Poly1305, but it is
+# not the data path: it counts as "tunnel: other".
+HANDSHAKE = re.compile(r"handshake|noise|cookie|^wgt_(seal|unseal|kdf|hmac|mix_)|"
+                       r"^(hmac|kdf|mix_|message_(en|de)crypt|blake2s)")
+RX = re.compile(r"^wgt?_receive|^wgt_encap_rcv|decrypt|^wgt_rx_|rx_poll|"
+                r"replay|^wgt_check_inner|ecn_decap|ECN_decap|^wg_packet_receive")
+TX = re.compile(r"xmit|^wgt?_send|^wg_packet_send|^wgt_stage|encrypt|"
+                r"tx_worker|^send[46]$|^wgt?_socket_send|^wgt_skb_outer|"
+                r"per_peer_tx|purge_staged")
+OURS_STOCK = re.compile(r"^(wgt_|wg_)")
+
+# The stages, in the table's order. Those with a pattern are named by any
+# kernel frame that matches it (tried in this order, so segmentation wins
+# over TCP for tcp_gso_segment); the others are given by the rules above.
+STAGES = [
+    ("encryption", None),
+    ("decryption", None),
+    ("tunnel: transmit", None),
+    ("tunnel: receive", None),
+    ("tunnel: other", None),   # handshakes, timers, keys: not the data path
+    ("segmentation (GSO)", r"_gso_segment|^skb_segment|^skb_gso|^__skb_gso"),
+    ("TCP", r"^_*tcp"),
+    ("UDP, IP", r"^_*(udp|ip_|ip6|ipv4_|ipv6_|iptunnel|inet_gro|inet6_gro|fib)"),
+    ("devices, NAPI, softirq", r"^_*(dev_|netif_|napi_|net_rx_action|process_backlog|"
+                               r"veth_|gro_|skb_gro|validate_xmit|sch_direct|qdisc|"
+                               r"netdev_|do_softirq|handle_softirqs)"),
+    ("scheduler, wakeups", r"^_*(schedule|try_to_wake_up|ttwu|wake_up|finish_task_switch|"
+                           r"pick_next|enqueue_task|dequeue_task|update_curr|"
+                           r"queue_work|insert_work)"),
+    ("user space", None),
+    ("idle", r"^_*(do_idle|default_idle|cpu_idle|cpuidle|arch_cpu_idle|"
+             r"(pv_)?native_safe_halt|cpu_startup_entry|acpi_idle|intel_idle|"
+             r"mwait_idle|poll_idle)"),
+    ("other", None),
+]
+PATTERNS = [(name, re.compile(p)) for name, p in STAGES if p]
+TUNNEL_STAGES = {"encryption", "decryption", "tunnel: transmit", "tunnel: receive",
+                 "tunnel: other"}
+
+# perf script: a sample's header starts at column 0 ("iperf3  312/312
+# [001] 104.51: cpu-clock:"), its frames are indented ("\tffffffff8106 name+0x1f
+# (dso)"), a blank line ends it.
+HEADER = re.compile(r"^(.*?)\s+-?\d+(?:/\d+)?\s+\[\d+\]")
+FRAME = re.compile(r"^\s+([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$")
+
+
+class Frame:
+    __slots__ = ("name", "module", "kernel")
+
+    def __init__(self, name, module, kernel):
+        self.name, self.module, self.kernel = name, module, kernel
+
+
+def load_kallsyms(path):
+    """Sorted text symbols of a /proc/kallsyms copy: ([addr], [(name, module)])."""
+    syms = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3 or parts[1] not in "tT" or int(parts[0], 16) == 0:
+                continue
+            module = parts[3].strip("[]") if len(parts) > 3 else ""
+            syms.append((int(parts[0], 16), parts[2], module))
+    syms.sort()
+    return [s[0] for s in syms], [(s[1], s[2]) for s in syms]
+
+
+def process_name(comm):
+    """A thread's name without its per-CPU part: "kworker/1:2-events" and
+    "ksoftirqd/0" become "kworker" and "ksoftirqd"."""
+    return re.sub(r"/\d.*$", "", comm) or comm
+
+
+def frame(addr, sym, dso, kallsyms):
+    ip = int(addr, 16)
+    kernel = ip >= KERNEL_START
+    name = re.sub(r"\+0x[0-9a-f]+$", "", sym)
+    module = ""
+    if kernel and dso.startswith("[") and dso not in ("[kernel.kallsyms]", "[unknown]"):
+        module = dso.strip("[]")
+    if name == "[unknown]" and kernel and kallsyms:
+        addrs, names = kallsyms
+        i = bisect.bisect_right(addrs, ip) - 1
+        if i >= 0:
+            name, module = names[i]
+    if name == "[unknown]" and dso != "[unknown]":
+        # Like the stack's own map: "[libc.so.6]", "[wgtour]"; clearer
+        # than a column of [unknown].
+        name = "[%s]" % os.path.basename(dso.strip("[]"))
+    elif name == "[unknown]" and kernel:
+        # Not one name with user space's unknown frames: the two are
+        # coloured apart.
+        name = "[unknown kernel]"
+    return Frame(name.replace(";", ":"), module, kernel)
+
+
+def parse(text, kallsyms=None):
+    """The samples of a perf script text: [(process, [Frame, innermost first])]."""
+    samples, comm, frames = [], None, []
+    for line in text.split("\n") + [""]:
+        if not line.strip():
+            if comm is not None:
+                samples.append((comm, frames))
+            comm, frames = None, []
+        elif not line[0].isspace():
+            m = HEADER.match(line)
+            comm = process_name(m.group(1).strip()) if m else line.split()[0]
+        elif comm is not None:
+            m = FRAME.match(line)
+            if m:
+                frames.append(frame(m.group(1), m.group(2), m.group(3), kallsyms))
+    return samples
+
+
+def fold(samples):
+    folded = collections.Counter()
+    for comm, frames in samples:
+        folded[";".join([comm] + [f.name for f in reversed(frames)])] += 1
+    return folded
+
+
+def base(name):
+    """A symbol's name without the compiler's suffix (send4.isra.0)."""
+    return name.split(".")[0]
+
+
+def is_module(f):
+    return f.module in MODULES or (f.kernel and bool(OURS_STOCK.match(f.name)))
+
+
+def direction(frames, i):
+    """"hs", "rx", "tx" or None: the first frame of the module from
+    frames[i] outwards whose name says which way it goes (or that it is the
+    handshake's). Only the module's frames say: the crypto library's names
+    (chacha20poly1305_encrypt) are the same for a data packet and for a
+    handshake message."""
+    for f in frames[i:]:
+        if is_module(f):
+            if HANDSHAKE.search(base(f.name)):
+                return "hs"
+            if RX.search(base(f.name)):
+                return "rx"
+            if TX.search(base(f.name)):
+                return "tx"
+    return None
+
+
+def stage(frames):
+    """(stage, tunnel): the stage the sample counts for, and whether a frame
+    of the module is on its stack (the tunnel's samples)."""
+    tunnel = any(is_module(f) for f in frames)
+    if frames and not frames[0].kernel:
+        return "user space", tunnel
+    for i, f in enumerate(frames):
+        if not f.kernel:
+            break
+        if CRYPTO.match(f.name) and any(is_module(g) for g in frames[i + 1:]):
+            return {"rx": "decryption", "tx": "encryption"}.get(
+                direction(frames, i), "tunnel: other"), tunnel
+        if is_module(f):
+            return {"rx": "tunnel: receive", "tx": "tunnel: transmit"}.get(
+                direction(frames, i), "tunnel: other"), tunnel
+        for name, pattern in PATTERNS:
+            if pattern.search(f.name):
+                return name, tunnel
+    return "other", tunnel
+
+
+def stages(samples):
+    """{stage: [samples, of which under the tunnel]} and the totals."""
+    counts = {name: [0, 0] for name, _ in STAGES}
+    tunnel_total = 0
+    for _, frames in samples:
+        s, tunnel = stage(frames)
+        counts[s][0] += 1
+        counts[s][1] += tunnel
+        tunnel_total += tunnel
+    return counts, len(samples), tunnel_total
+
+
+def pct(n, total):
+    return "%5.1f" % (100.0 * n / total) if total else "    -"
+
+
+def table(results):
+    """The per-stage table: per variant, samples, % of all, % of the tunnel's."""
+    names = [v for v in VARIANTS if v in results]
+    lines = ["Where the time goes: cpu-clock samples on all CPUs during an iperf3 TCP",
+             "stream a -> b, by stage. A sample counts for the innermost frame of its",
+             "stack that names a stage (labs/bench/flame.py says how); \"% tunnel\" is",
+             "the share of the samples with a frame of the module on their stack.",
+             ""]
+    head1 = "%-24s" % ""
+    head2 = "%-24s" % "stage"
+    for v in names:
+        head1 += "  %-26s" % LABELS[v]
+        head2 += "  %8s %7s %9s" % ("samples", "% all", "% tunnel")
+    lines += [head1.rstrip(), head2]
+    for name, _ in STAGES:
+        row = "%-24s" % name
+        for v in names:
+            counts, total, tunnel = results[v]
+            n, under = counts[name]
+            row += "  %8d %7s %9s" % (n, pct(n, total), pct(under, tunnel))
+        lines.append(row)
+    row_all = "%-24s" % "all samples"
+    row_tun = "%-24s" % "tunnel (module on stack)"
+    for v in names:
+        counts, total, tunnel = results[v]
+        row_all += "  %8d %7s %9s" % (total, pct(total, total), "")
+        row_tun += "  %8d %7s %9s" % (tunnel, pct(tunnel, total), pct(tunnel, tunnel))
+    lines += [row_all.rstrip(), row_tun]
+    return "\n".join(lines) + "\n"
+
+
+# The flame graph: one rectangle per node of the tree of stacks, the
+# outermost frame (the process) at the bottom, each node as wide as its
+# share of the samples, its children on top of it, sorted by name as the
+# folded form does (so neighbours are not ordered by time: the x axis is not
+# time).
+WIDTH, MARGIN, ROW, FONT = 1200, 10, 17, 12
+CHAR_W = FONT * 0.6          # monospace: an advance of about 0.6 em
+MIN_PX = 0.5                 # narrower frames are not drawn (see svg())
+HEAD = 74                    # title, subtitle, legend
+KINDS = [
+    # kind, legend, (hue, saturation range, lightness range)
+    ("ours", "wgtour.ko (wgt_*)", (25, 85, 55)),
+    ("stock", "wireguard.ko (wg_*)", (205, 70, 55)),
+    ("crypto", "the kernel's ChaCha20, Poly1305", (280, 55, 62)),
+    ("user", "user space", (95, 45, 55)),
+    ("process", "process", (0, 0, 72)),
+    ("kernel", "the rest of the kernel", (45, 70, 65)),
+]
+KIND_HSL = {k: hsl for k, _, hsl in KINDS}
+
+
+class Node:
+    __slots__ = ("name", "count", "children")
+
+    def __init__(self, name):
+        self.name, self.count, self.children = name, 0, {}
+
+
+def tree(folded):
+    root = Node("all")
+    for stack, n in folded.items():
+        node = root
+        node.count += n
+        for name in stack.split(";"):
+            node = node.children.setdefault(name, Node(name))
+            node.count += n
+    return root
+
+
+def kinds_of(samples):
+    """{frame name: kind} from the parsed samples (a name's module and
+    address space are known there, not in the folded text)."""
+    kinds = {}
+    for comm, frames in samples:
+        kinds[comm] = "process"
+        for f in frames:
+            if f.module == "wgtour" or f.name.startswith("wgt_"):
+                k = "ours"
+            elif f.module == "wireguard" or f.name.startswith("wg_"):
+                k = "stock"
+            elif CRYPTO.match(f.name):
+                k = "crypto"
+            elif not f.kernel:
+                k = "user"
+            else:
+                k = "kernel"
+            kinds.setdefault(f.name, k)
+    return kinds
+
+
+def colour(name, kind):
+    """The kind's hue; lightness varied a little by name, the same every
+    run, so that neighbouring frames of one kind can be told apart."""
+    hue, sat, light = KIND_HSL[kind]
+    h = zlib.crc32(name.encode()) % 13
+    return "hsl(%d,%d%%,%d%%)" % ((hue + h - 6) % 360, sat, light - 6 + h)
+
+
+def label(name, width):
+    """The name clipped to what fits in width pixels, or "" if too little."""
+    fits = int((width - 6) / CHAR_W)
+    if fits >= len(name):
+        return name
+    return name[:fits - 2] + ".." if fits >= 4 else ""
+
+
+def svg(folded, kinds, title, subtitle):
+    root = tree(folded)
+    total = root.count or 1
+
+    scale = (WIDTH - 2 * MARGIN) / total
+    # A frame narrower than MIN_PX is not drawn, nor what stands on it: it
+    # could not be seen or pointed at, and a lone deep stack of one sample
+    # would make the picture as tall as itself.
+    min_count = MIN_PX / scale
+
+    def depth(node):
+        return 1 + max((depth(c) for c in node.children.values() if c.count >= min_count),
+                       default=0)
+
+    height = HEAD + depth(root) * ROW + MARGIN
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+         f'viewBox="0 0 {WIDTH} {height}" font-family="monospace" font-size="{FONT}">',
+         f'<rect width="{WIDTH}" height="{height}" fill="#fbfbf8"/>',
+         f'<text x="{MARGIN}" y="22" font-family="sans-serif" font-size="17" '
+         f'font-weight="bold">{escape(title)}</text>',
+         f'<text x="{MARGIN}" y="42" font-family="sans-serif" font-size="12" '
+         f'fill="#444">{escape(subtitle)}</text>']
+    x = MARGIN
+    for kind, legend, _ in KINDS:
+        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(kind, kind)}"/>')
+        o.append(f'<text x="{x + 16}" y="62" font-family="sans-serif" font-size="12">'
+                 f'{escape(legend)}</text>')
+        x += 28 + len(legend) * 6.5
+
+    def draw(node, x, level):
+        w = node.count * scale
+        y = height - MARGIN - (level + 1) * ROW
+        kind = "process" if node is root else kinds.get(node.name, "kernel")
+        share = 100.0 * node.count / total
+        o.append(f'<g><title>{escape(node.name)}: {node.count} samples, '
+                 f'{share:.2f} %</title>'
+                 f'<rect class="frame" x="{x:.2f}" y="{y}" width="{w:.2f}" '
+                 f'height="{ROW - 1}" fill="{colour(node.name, kind)}"/>')
+        text = label(node.name, w)
+        if text:
+            o.append(f'<text x="{x + 3:.2f}" y="{y + ROW - 5}">{escape(text)}</text>')
+        o.append('</g>')
+        for name in sorted(node.children):
+            child = node.children[name]
+            if child.count >= min_count:
+                draw(child, x, level + 1)
+            x += child.count * scale
+
+    sys.setrecursionlimit(max(1000, 4 * depth(root)))
+    draw(root, MARGIN, 0)
+    o.append('</svg>')
+    return "\n".join(o) + "\n"
+
+
+def main(argv):
+    if len(argv) != 3:
+        sys.exit(__doc__.split("\n\n")[1])
+    raw, out = argv[1], argv[2]
+    results = {}
+    for v in VARIANTS:
+        script = os.path.join(raw, v + ".script.txt")
+        if not os.path.exists(script):
+            continue
+        ks = os.path.join(raw, v + ".kallsyms")
+        kallsyms = load_kallsyms(ks) if os.path.exists(ks) else None
+        with open(script, encoding="utf-8", errors="replace") as f:
+            samples = parse(f.read(), kallsyms)
+        folded = fold(samples)
+        with open(os.path.join(out, "folded-%s.txt" % v), "w") as f:
+            for stack in sorted(folded):
+                f.write("%s %d\n" % (stack, folded[stack]))
+        results[v] = stages(samples)
+        counts, total, tunnel = results[v]
+        top = ", ".join("%s %s %%" % (name, pct(n, total).strip())
+                        for name, (n, _) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:3])
+        with open(os.path.join(out, "flame-%s.svg" % v), "w") as f:
+            f.write(svg(folded, kinds_of(samples), "%s: where the CPUs' time goes" % LABELS[v],
+                        "%d samples (cpu-clock, all CPUs), %d under the tunnel; "
+                        "widest stages: %s. Hover a frame for its name and count; "
+                        "frames under %.1f px are left out."
+                        % (total, tunnel, top, MIN_PX)))
+    if not results:
+        sys.exit("flame.py: no VARIANT.script.txt in %s" % raw)
+    text = table(results)
+    with open(os.path.join(out, "stages.txt"), "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# What the benchmark's two guest scripts share, inside the lab VM:
+# labs/bench/guest.sh (make bench) and labs/bench/profile-guest.sh (make
+# profile) bring up the same tunnel the same way, so that a profile is of
+# the load the benchmark measures. Sourced after tests/lib/vm.sh (wgt_load,
+# wgt_stock_load, wgt_wait_until).
+#
+# The caller sets:
+#   start       the run's start, date +%s.%N (step's clock)
+#   ko          wgtour.ko to load for "ours" and "traced"
+#   notrace_ko  the -DNOTRACE build, for "notrace" (make bench only)
+#   variant     the variant being run (wg_dev reads it)
+# shellcheck disable=SC2154 # those four are the caller's
+#
+# The two-peer topology: two namespaces joined by veth, a WireGuard device
+# in each, addresses as in labs/topo/two-peers.sh:
+#   wgt-a  veth-a 192.0.2.1/24, wga 10.0.0.1/24, listens on 51820
+#   wgt-b  veth-b 192.0.2.2/24, wgb 10.0.0.2/24, listens on 51821
+
+# step TEXT - a progress line with the seconds since $start.
+step()
+{
+	printf '==> [%5.1f s] %s\n' "$(echo "$(date +%s.%N) - $start" | bc)" "$*"
+}
+
+# load VARIANT - exactly the module the variant needs, and nothing else.
+load()
+{
+	wgt_unload && wgt_stock_unload || return 1
+	case $1 in
+	ours|traced) WGTOUR_KO=$ko wgt_load ;;
+	notrace) WGTOUR_KO=$notrace_ko wgt_load ;;
+	stock) wgt_stock_load ;;
+	go) modprobe tun ;;
+	esac
+}
+
+# wg_dev NS DEV - the side's WireGuard device: a kernel one, or
+# wireguard-go's tun device. wireguard-go forks into the background and
+# answers "wg" on /var/run/wireguard/DEV.sock, a path every namespace
+# shares: hence a device name per side (wga, wgb), not wg0 twice.
+wg_dev()
+{
+	if [ "$variant" != go ]; then
+		ip -n "$1" link add "$2" type wireguard
+		return
+	fi
+	ip netns exec "$1" wireguard-go "$2" > "/tmp/wggo-$2.log" 2>&1 || return 1
+	wgt_wait_until 10 [ -S "/var/run/wireguard/$2.sock" ]
+}
+
+topo_up()
+{
+	local side ns peer port pport
+	ip netns add wgt-a && ip netns add wgt-b || return 1
+	ip link add veth-a netns wgt-a type veth peer name veth-b netns wgt-b || return 1
+	ip -n wgt-a addr add 192.0.2.1/24 dev veth-a
+	ip -n wgt-b addr add 192.0.2.2/24 dev veth-b
+	for side in a b; do
+		ip -n "wgt-$side" link set lo up
+		ip -n "wgt-$side" link set "veth-$side" up
+		(umask 077; wg genkey > "/tmp/bench-$side.key")
+		wg pubkey < "/tmp/bench-$side.key" > "/tmp/bench-$side.pub"
+	done
+	for side in a b; do
+		ns=wgt-$side
+		if [ $side = a ]; then
+			peer=b port=51820 pport=51821
+		else
+			peer=a port=51821 pport=51820
+		fi
+		wg_dev "$ns" "wg$side" || return 1
+		ip netns exec "$ns" wg set "wg$side" private-key "/tmp/bench-$side.key" \
+			listen-port $port peer "$(cat "/tmp/bench-$peer.pub")" \
+			allowed-ips "10.0.0.$([ $peer = a ] && echo 1 || echo 2)/32" \
+			endpoint "192.0.2.$([ $peer = a ] && echo 1 || echo 2):$pport" || return 1
+		ip -n "$ns" addr add "10.0.0.$([ $side = a ] && echo 1 || echo 2)/24" dev "wg$side"
+		ip -n "$ns" link set "wg$side" up || return 1
+	done
+}
+
+topo_down()
+{
+	local pid
+	for pid in $(ip netns pids wgt-a 2>/dev/null) $(ip netns pids wgt-b 2>/dev/null); do
+		kill "$pid" 2>/dev/null
+	done
+	sleep 0.3
+	ip netns del wgt-a 2>/dev/null
+	ip netns del wgt-b 2>/dev/null
+	return 0
+}
+
+# iperf_ab PREFIX NAME ARGS... - an iperf3 client, a -> b, its JSON in
+# PREFIX-NAME.json.
+iperf_ab()
+{
+	local prefix=$1 name=$2
+	shift 2
+	ip netns exec wgt-a iperf3 -c 10.0.0.2 -J "$@" > "$prefix-$name.json" 2> "$prefix-$name.err"
+}
+
+# warm_up PREFIX - the handshake and a first packet each way, before
+# anything counts (PREFIX-warmup.txt), then the iperf3 server in wgt-b.
+# Fails when the pings do not get through; the server is started anyway.
+warm_up()
+{
+	local rc=0
+	ip netns exec wgt-a ping -c 3 -i 0.2 -W 3 10.0.0.2 > "$1-warmup.txt" 2>&1 || rc=1
+	ip netns exec wgt-b iperf3 -s -D -I /tmp/iperf3.pid
+	sleep 0.5
+	return "$rc"
+}

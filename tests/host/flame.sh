@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# labs/bench/flame.py (make profile's flame graphs and stage table) on a
+# small fixture in tests/host/data/profile/: perf script text as
+# labs/bench/profile-guest.sh writes it. Real samples cut from a perf
+# record of the host (an iperf3 stream over loopback, idle CPUs, a
+# ksoftirqd, user-space frames perf could not name), and hand-made stacks
+# with frames of wgtour.ko (wgt_*), the stock wireguard.ko (wg_*, and its
+# static send4, encrypt_packet, INET_ECN_decapsulate.isra.0) and the
+# kernel's ChaCha20 and Poly1305, one per stage rule; ours.kallsyms names
+# the one module frame perf left as [unknown]. What flame.py must print is
+# worked out here another way: the folded stacks by awk from the text, the
+# stages by hand (tests/host/data/profile/README says which sample is
+# which), the flame graph's nodes from the folded lines.
+. "$(dirname "$0")/../lib/ktap.sh"
+
+cd "$WGTOUR_ROOT" || exit 1
+data=tests/host/data/profile
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/out" "$tmp/plain" "$tmp/plain-out"
+cp "$data"/*.script.txt "$tmp/plain/"
+
+ktap_plan 7
+
+python3 labs/bench/flame.py "$data" "$tmp/out" > "$tmp/table.txt" 2> "$tmp/err.txt"
+# shellcheck disable=SC2034 # rc is read in ktap_check's expression
+rc=$?
+sed 's/^/# /' "$tmp/table.txt" "$tmp/err.txt"
+ktap_check "flame.py runs on the fixture, exits 0, writes the SVGs, folded stacks and stages.txt" \
+	'[ "$rc" = 0 ] && cmp -s "$tmp/table.txt" "$tmp/out/stages.txt" &&
+	 [ -s "$tmp/out/flame-ours.svg" ] && [ -s "$tmp/out/flame-stock.svg" ] &&
+	 [ -s "$tmp/out/folded-ours.txt" ] && [ -s "$tmp/out/folded-stock.txt" ]'
+
+# awk_fold FILE: the stacks of a perf script text folded, outermost first,
+# the process first (its per-CPU "/N..." cut off), "+0x.." offsets dropped,
+# an unnamed frame named after its map ("[libc.so.6]"), or "[unknown
+# kernel]" in the kernel's half of the address space (16 hex digits from
+# ffff8...) when the map is unknown too; one line per stack with its count.
+awk_fold()
+{
+	awk '
+	function flush() {
+		if (comm != "") { s = comm; for (i = n; i >= 1; i--) s = s ";" f[i]; count[s]++ }
+		comm = ""; n = 0
+	}
+	/^[^ \t]/ { flush(); comm = $1; sub(/\/[0-9].*$/, "", comm); next }
+	/^[ \t]*$/ { flush(); next }
+	{
+		line = $0; sub(/^[ \t]+/, "", line)
+		addr = line; sub(/ .*/, "", addr)
+		rest = substr(line, length(addr) + 2)
+		dso = rest; sub(/^[^(]*\(/, "", dso); sub(/\)[ \t]*$/, "", dso)
+		name = rest; sub(/ \(.*$/, "", name); sub(/\+0x[0-9a-f]+$/, "", name)
+		if (name == "[unknown]" && dso != "[unknown]") {
+			gsub(/[][]/, "", dso); k = split(dso, p, "/"); name = "[" p[k] "]"
+		} else if (name == "[unknown]" && length(addr) == 16 && addr ~ /^ffff[89a-f]/) {
+			name = "[unknown kernel]"
+		}
+		f[++n] = name
+	}
+	END { flush(); for (s in count) print s, count[s] }' "$1" | sort
+}
+
+python3 labs/bench/flame.py "$tmp/plain" "$tmp/plain-out" > /dev/null 2>&1
+for v in ours stock; do
+	awk_fold "$data/$v.script.txt" > "$tmp/awk-$v.txt"
+	diff -u "$tmp/awk-$v.txt" "$tmp/plain-out/folded-$v.txt" | head -20 | sed 's/^/# /'
+	ktap_check "$v: the folded stacks and counts are those awk works out from the perf script text" \
+		'cmp -s "$tmp/awk-$v.txt" "$tmp/plain-out/folded-$v.txt"'
+done
+sed 's/;\[wgtour\] 1$/;wgt_replay_check 1/' "$tmp/awk-ours.txt" | sort > "$tmp/awk-ours-named.txt"
+ktap_check "with ours.kallsyms, the frame perf left unnamed is wgt_replay_check, and nothing else changes" \
+	'! cmp -s "$tmp/awk-ours.txt" "$tmp/awk-ours-named.txt" &&
+	 cmp -s "$tmp/awk-ours-named.txt" "$tmp/out/folded-ours.txt"'
+
+# The stages, by hand: stage, then for ours and for stock the samples and
+# how many of them have a frame of the module on their stack. Ours: 11
+# real samples (TCP 2: sock_rfree and tcp_ack under tcp_recvmsg; idle 2;
+# user space 2: libcrypto, qemu's JIT map; scheduler 1: ksoftirqd's
+# finish_task_switch; devices 1: __netif_receive_skb_core; UDP, IP 1:
+# ip_local_deliver_finish; segmentation 1: memcpy under skb_segment; other
+# 1: ext4_getattr, no stage on its stack) and 15 made ones, each under the
+# tunnel. Stock: 2 real (idle, TCP) and 7 made.
+cat > "$tmp/want.txt" <<'EOF'
+encryption|4|4|2|2
+decryption|2|2|1|1
+tunnel: transmit|2|2|2|2
+tunnel: receive|1|1|1|1
+tunnel: other|2|2|0|0
+segmentation (GSO)|2|1|0|0
+TCP|3|1|1|0
+UDP, IP|1|0|1|1
+devices, NAPI, softirq|2|1|0|0
+scheduler, wakeups|2|1|0|0
+user space|2|0|0|0
+idle|2|0|1|0
+other|1|0|0|0
+EOF
+# The rows as stages.txt must print them: samples, % of all, % of the
+# tunnel's, per variant, the totals summed here.
+awk -F'|' '
+	{ row[NR] = $0; ours += $2; ours_t += $3; stock += $4; stock_t += $5 }
+	END {
+		for (i = 1; i <= NR; i++) {
+			split(row[i], c, "|")
+			printf "%s %d %.1f %.1f %d %.1f %.1f\n", c[1], c[2], 100 * c[2] / ours,
+				100 * c[3] / ours_t, c[4], 100 * c[4] / stock, 100 * c[5] / stock_t
+		}
+		printf "all samples %d 100.0 %d 100.0\n", ours, stock
+		printf "tunnel (module on stack) %d %.1f 100.0 %d %.1f 100.0\n",
+			ours_t, 100 * ours_t / ours, stock_t, 100 * stock_t / stock
+	}' "$tmp/want.txt" > "$tmp/want-rows.txt"
+grep -E '^(encryption|decryption|tunnel|segmentation|TCP|UDP|devices|scheduler|user|idle|other|all)' \
+	"$tmp/out/stages.txt" | tr -s ' ' > "$tmp/got-rows.txt"
+diff -u "$tmp/want-rows.txt" "$tmp/got-rows.txt" | sed 's/^/# /'
+ktap_check "stages.txt: per stage the samples and shares worked out by hand, ours and stock side by side" \
+	'cmp -s "$tmp/want-rows.txt" "$tmp/got-rows.txt"'
+
+# svg_check SVG FOLDED: the SVG parses as XML; one rectangle per node of the
+# tree of stacks (each distinct prefix of a folded line, and the root),
+# each titled with its name and that node's count; the root's count is all
+# the samples; every text at least 11 px; wgt_*, wg_* and ChaCha20 or
+# Poly1305 frames coloured by kind (ours orange, stock blue, crypto
+# purple: hues 19-31, 199-211, 274-286).
+svg_check()
+{
+	python3 - "$1" "$2" <<'EOF'
+import collections, re, sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+want = collections.Counter()
+total = 0
+for line in open(sys.argv[2]):
+    stack, n = line.rsplit(" ", 1)
+    frames = stack.split(";")
+    total += int(n)
+    for i in range(1, len(frames) + 1):
+        want[(i, frames[i - 1], ";".join(frames[:i]))] += int(n)
+nodes = collections.Counter({("all", total): 1})
+for (_, name, _), n in want.items():
+    nodes[(name, n)] += 1
+got = collections.Counter()
+hues = {}
+for g in root.iter(ns + "g"):
+    rect = g.find(ns + "rect")
+    if rect is None or rect.get("class") != "frame":
+        continue
+    m = re.match(r"(.*): (\d+) samples, ", g.find(ns + "title").text)
+    got[(m.group(1), int(m.group(2)))] += 1
+    hues[m.group(1)] = int(re.match(r"hsl\((\d+),", rect.get("fill")).group(1))
+ok = got == nodes
+print("# %d frame rectangles, %d nodes in the folded stacks" % (sum(got.values()), sum(nodes.values())))
+ok &= all(float(t.get("font-size", root.get("font-size"))) >= 11 for t in root.iter(ns + "text"))
+for name, hue in hues.items():
+    if name.startswith("wgt_"):
+        ok &= 19 <= hue <= 31
+    elif name.startswith("wg_"):
+        ok &= 199 <= hue <= 211
+    elif re.match(r"(chacha|poly1305)", name):
+        ok &= 274 <= hue <= 286
+sys.exit(0 if ok else 1)
+EOF
+}
+for v in ours stock; do
+	ktap_check "flame-$v.svg parses as XML: a rectangle per node of the stacks with its count, legible text, colours by kind" \
+		'svg_check "$tmp/out/flame-$v.svg" "$tmp/out/folded-$v.txt"'
+done
+ktap_finish
