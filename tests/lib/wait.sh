@@ -7,8 +7,9 @@
 #
 #   wgt_wait_until [--every INTERVAL] [--while-alive PID] SECONDS COMMAND...
 #       run COMMAND until it succeeds, every INTERVAL seconds (0.1 unless
-#       told), SECONDS / INTERVAL times at most; its status is the last
-#       run's. Both numbers are decimal seconds, e.g. 60 or 0.5. With
+#       told), until SECONDS have passed by the clock (at least once); its
+#       status is the last run's. Both numbers are decimal seconds, e.g. 60
+#       or 0.5. With
 #       --while-alive, stop early, after one last run, once process PID has
 #       exited (the one that was to make COMMAND true: no use waiting on).
 #       SECONDS is multiplied by WGTOUR_SLOW (1 unless set; make check-debug
@@ -38,10 +39,19 @@ _wgt_ms()
 	printf -v "$2" %d $((10#$_wgt_int * 1000 + 10#${_wgt_frac:0:3}))
 }
 
+# _wgt_now_ms VAR - set VAR to the time of day in milliseconds, without a
+# subshell (bash's EPOCHREALTIME; its decimal separator may be the locale's).
+_wgt_now_ms()
+{
+	local _wgt_us=${EPOCHREALTIME//[!0-9]/}
+	printf -v "$1" %d $((10#$_wgt_us / 1000))
+}
+
 # Underscored names: a function given as COMMAND sees the caller's variables.
 wgt_wait_until()
 {
-	local _wgt_args="$*" _wgt_every=0.1 _wgt_watch='' _wgt_pid _wgt_every_ms _wgt_secs_ms _wgt_tries _wgt_rc
+	local _wgt_args="$*" _wgt_every=0.1 _wgt_watch='' _wgt_pid _wgt_every_ms _wgt_secs_ms _wgt_rc
+	local _wgt_now _wgt_deadline
 	while [ $# -ge 2 ]; do
 		case $1 in
 		--every)	_wgt_every=$2 ;;
@@ -58,12 +68,16 @@ wgt_wait_until()
 	shift
 	# A slower kernel (make check-debug's) gets proportionally longer.
 	_wgt_secs_ms=$((_wgt_secs_ms * ${WGTOUR_SLOW:-1}))
-	_wgt_tries=$(((_wgt_secs_ms + _wgt_every_ms - 1) / _wgt_every_ms))
+	# A deadline, not a count of tries: on a slow kernel one try of COMMAND
+	# can take longer than INTERVAL (a count of 800 tries of an 80-s wait
+	# once lasted 1,043 s there).
+	_wgt_now_ms _wgt_now
+	_wgt_deadline=$((_wgt_now + _wgt_secs_ms))
 	while :; do
 		"$@"
 		_wgt_rc=$?
-		_wgt_tries=$((_wgt_tries - 1))
-		if [ "$_wgt_rc" = 0 ] || [ "$_wgt_tries" -le 0 ]; then
+		_wgt_now_ms _wgt_now
+		if [ "$_wgt_rc" = 0 ] || [ "$_wgt_now" -ge "$_wgt_deadline" ]; then
 			return "$_wgt_rc"
 		fi
 		if [ -n "$_wgt_watch" ] && wgt_gone "$_wgt_pid"; then
