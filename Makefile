@@ -93,7 +93,7 @@ check-labs: setup ## the course's own tests: every skeleton and reference builds
 	@labs/course/check-labs.sh $(if $(VM),--vm) $(LAB)
 
 bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoints' cost): paired ratios with 95 % intervals; QUICK=1 for a short run
-	@$(if $(QUICK),BENCH_QUICK=1 )labs/bench/run.sh
+	@$(if $(filter 1,$(QUICK)),BENCH_QUICK=1 )labs/bench/run.sh
 
 profile: module ## where the time goes: perf flame graphs of wgtour.ko and stock wireguard.ko under one TCP stream, a table per data-path stage (build/profile/)
 	@labs/bench/profile.sh

@@ -35,7 +35,8 @@ void wgt_trace_addr_of(int family, const void *addr, u8 out[16]);
  * prints ("name=value"), the label the labs' bpftrace scripts print it
  * under, and the name the renderers and the book use (appendix "Reading
  * the traces"; tests/host/trace_names.sh checks it). Pointers are skbaddr
- * and napi, as in the kernel's skb:, net: and napi: events.
+ * and napi, as in the kernel's skb:, net: and napi: events, and first, the
+ * first segment of a GSO packet (tx_gso_split).
  *
  * What many events store, written once (the way include/trace/events/
  * tcp.h stores addresses): a device and a peer, named by the interface and

@@ -43,7 +43,7 @@ import os
 import re
 import sys
 import zlib
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 VARIANTS = ["ours", "stock"]
 LABELS = {"ours": "wgtour.ko", "stock": "wireguard.ko (stock)"}
@@ -65,8 +65,10 @@ CRYPTO = re.compile(r"^_*(x?h?chacha|poly1305|chacha20poly1305|crypto_xor)")
 # and received by functions named like the data path's
 # (wgt_send_handshake_initiation, wg_receive_handshake_packet), and its
 # AEAD (wgt_seal, wgt_unseal) calls the same ChaCha20-Poly1305, but it is
-# not the data path: it counts as "tunnel: other".
-HANDSHAKE = re.compile(r"handshake|noise|cookie|^wgt_(seal|unseal|kdf|hmac|mix_)|"
+# not the data path: it counts as "tunnel: other". Stock's keypair helpers
+# (wg_noise_keypair_get, wg_noise_received_with_keypair) serve the data
+# path and are left to the direction rules.
+HANDSHAKE = re.compile(r"handshake|noise_(?!keypairs?_|received_with_keypair)|cookie|^wgt_(seal|unseal|kdf|hmac|mix_)|"
                        r"^(hmac|kdf|mix_|message_(en|de)crypt|blake2s)")
 RX = re.compile(r"^wgt?_receive|^wgt_encap_rcv|decrypt|^wgt_rx_|rx_poll|"
                 r"replay|^wgt_check_inner|ecn_decap|ECN_decap|^wg_packet_receive")

@@ -57,8 +57,8 @@ rounds=${4:-4} secs=${5:-3} pings=${6:-20}
 variants=${BENCH_VARIANTS:-ours stock go notrace traced}
 cases=${BENCH_CASES:-ping tcp udp udp64 loaded tcp4}
 crypto=${BENCH_CRYPTO:-1}
-# the TCP stream under the loaded pings: from a second before the first
-# ping to a second or two after the last
+# the TCP stream under the loaded pings: from 1.5 s before the first ping
+# to a second or two after the last
 load_secs=$(( (pings + 9) / 10 + 3 ))
 [ "$load_secs" -ge "$secs" ] || load_secs=$secs
 

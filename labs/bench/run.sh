@@ -22,11 +22,9 @@
 # and 10 pings, the same table with wider intervals; BENCH_SMP4=0 skips
 # the 4-vCPU boot.
 #
-# What a run costs, ESTIMATED from the step times of the earlier 4-round,
-# 3-case run (about 14.5 s a run, 290 s of VM time), not yet measured:
-# a default run about 15 min in the 2-vCPU boot (about 25 s a run, 5 runs,
-# two 4-stream runs and about 18 s of tcrypt a round) and 2 min in the
-# 4-vCPU boot; a quick run about 6 min and 1 min. On an idle host.
+# What a run costs has not been measured: this form of the bench has not
+# yet run in the VM (the earlier 4-round, 3-case form took about 290 s of
+# VM time).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/bench

@@ -247,6 +247,17 @@ EP4=192.0.2.2:$PORT_B
 # slow kernel a keepalive of b's can fall between the two commands.
 ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
 ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
+# A packet of a's still in flight to b's IPv6 address can move b back, and
+# b's next packet then moves a: set both again until both stay on IPv4.
+endpoints_on_ipv4()
+{
+	ip netns exec $B wg set wgb0 peer "$(cat "$tmp/pa")" endpoint 192.0.2.1:$PORT_A
+	ip netns exec $A wg set wga0 peer "$(cat "$tmp/pb")" endpoint $EP4
+	sleep 0.5
+	[ "$(ip netns exec $A wg show wga0 endpoints | cut -f2)" = "$EP4" ] &&
+		[ "$(ip netns exec $B wg show wgb0 endpoints | cut -f2)" = "192.0.2.1:$PORT_A" ]
+}
+wgt_wait_until 10 endpoints_on_ipv4 || echo "# route mtu: the endpoints did not settle on IPv4"
 ip -n $A route add 10.0.2.0/24 dev wga0 mtu $RMTU
 wgt_trace_clear $trace
 f0=$(snmp $A IpFragCreates) r0=$(snmp $B IpReasmReqds)
