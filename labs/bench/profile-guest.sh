@@ -8,12 +8,12 @@
 # For each variant in turn (ours and stock register the same link kind and
 # genetlink family, so one module is loaded at a time): the module, make
 # bench's two-peer topology and handshake (labs/bench/lib.sh, the same
-# helpers as labs/bench/guest.sh), then an iperf3 TCP stream a -> b of SECS
-# seconds, and DELAY seconds into it "perf record -a -g" for RECORD
-# seconds: every CPU, the kernel's and user space's call stacks. The
-# stream outlasts the recording by a margin, because under TCG perf takes
-# a moment to start (it reads every process's maps first) and the
-# recording must not catch the stream's start or end.
+# helpers as labs/bench/guest.sh), then "perf record -a -g" around an
+# iperf3 TCP stream a -> b of RECORD seconds, which perf itself starts:
+# every CPU, the kernel's and user space's call stacks. Under TCG perf
+# takes seconds to start (it reads every process's maps first): a stream
+# started beside it ended before the recording began. The stream's first
+# moments (slow start) are in the recording.
 #
 # Under QEMU/TCG the guest has no PMU: the hardware events (cycles,
 # instructions) do not exist. perf samples the software event cpu-clock
@@ -35,8 +35,8 @@
 # how many perf left unnamed.
 #
 # usage: labs/bench/profile-guest.sh OUTDIR KO
-# environment: PROFILE_VARIANTS ("ours stock"), PROFILE_SECS (10),
-# PROFILE_DELAY (2), PROFILE_RECORD (5), PROFILE_FREQ (999).
+# environment: PROFILE_VARIANTS ("ours stock"), PROFILE_RECORD (5),
+# PROFILE_FREQ (999).
 # OUTDIR gets, per variant, VARIANT.script.txt (perf script's text),
 # VARIANT.kallsyms, VARIANT.perf.data, VARIANT-perf.log (perf's own
 # messages), VARIANT-tcp.json (iperf3's report of the stream),
@@ -51,7 +51,7 @@ out=$1 ko=$2
 # shellcheck disable=SC2034 # read by labs/bench/lib.sh's load
 notrace_ko=
 variants=${PROFILE_VARIANTS:-ours stock}
-secs=${PROFILE_SECS:-10} delay=${PROFILE_DELAY:-2} record=${PROFILE_RECORD:-5}
+record=${PROFILE_RECORD:-5}
 freq=${PROFILE_FREQ:-999}
 
 mkdir -p "$out" /var/run/wireguard && rm -f "$out"/*
@@ -71,29 +71,29 @@ echo 0 > /proc/sys/kernel/kptr_restrict
 	echo "iperf3=$(iperf3 --version | head -1)"
 	echo "stock_version=$(modinfo -F version wireguard)"
 	echo "perf_event_paranoid=$paranoid kptr_restrict=$kptr (both lifted while recording)"
-	echo "event=cpu-clock freq=$freq secs=$secs delay=$delay record=$record"
+	echo "event=cpu-clock freq=$freq record=$record"
 	echo "variants=$variants"
 } > "$out/env.txt"
 
 # profile_run - one variant: up, stream, record, perf script, down.
 profile_run()
 {
-	local prefix=$out/$variant data=/tmp/$variant.perf.data status=ok iperf_pid frames unknown
+	local prefix=$out/$variant data=/tmp/$variant.perf.data status=ok frames unknown
 
 	step "$variant: load, topology, handshake"
 	load "$variant" || { echo "load failed"; return 1; }
 	topo_up || { topo_down; echo "topology failed"; return 1; }
 	warm_up "$prefix" || status=no-handshake
 
-	step "$variant: iperf3 TCP a -> b for $secs s; perf record from $delay s for $record s"
-	iperf_ab "$prefix" tcp -t "$secs" &
-	iperf_pid=$!
-	sleep "$delay"
+	step "$variant: perf record around an iperf3 TCP stream a -> b of $record s"
 	# -e cpu-clock: no PMU under TCG (see the top). -a: every CPU, so
 	# the workers and softirqs of both peers are in. -g: call stacks.
-	perf record -e cpu-clock -F "$freq" -a -g -o "$data" -- sleep "$record" \
-		> "$prefix-perf.log" 2>&1 || status=perf-record-failed
-	wait "$iperf_pid" || status=iperf3-failed
+	# perf runs the stream itself: under TCG perf takes seconds to start,
+	# and a stream started beside it had ended before the recording began
+	# (99 % idle samples).
+	perf record -e cpu-clock -F "$freq" -a -g -o "$data" -- \
+		ip netns exec wgt-a iperf3 -c 10.0.0.2 -J -t "$record" \
+		> "$prefix-tcp.json" 2> "$prefix-perf.log" || status=perf-record-failed
 
 	step "$variant: perf script (the module still loaded: its symbols)"
 	# the modules' symbols only (a tagged line): the kernel's own, perf
