@@ -15,7 +15,7 @@
 # also printed), folded-*.txt (the stacks folded, for other flame-graph
 # tools); raw/ has perf's own data and text, the iperf3 reports, env.txt.
 #
-# Environment: PROFILE_SECS, PROFILE_DELAY, PROFILE_RECORD, PROFILE_FREQ
+# Environment: PROFILE_RECORD, PROFILE_FREQ
 # (labs/bench/profile-guest.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
