@@ -166,14 +166,9 @@ one_run()
 }
 
 {
-	echo "kernel=$(uname -r)"
-	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-	echo "smp=$(nproc)"
-	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "iperf3=$(iperf3 --version | head -1)"
+	machine_env
 	echo "bpftrace=$(bpftrace --version)"
 	echo "wireguard_go=$(wireguard-go --version 2>&1 | head -1)"
-	echo "stock_version=$(modinfo -F version wireguard)"
 	echo "tcrypt=$(modinfo -F filename tcrypt 2>&1)"
 	echo "rounds=$rounds secs=$secs pings=$pings"
 	echo "variants=$variants"

@@ -19,6 +19,19 @@
 #   wgt-a  veth-a 192.0.2.1/24, wga 10.0.0.1/24, listens on 51820
 #   wgt-b  veth-b 192.0.2.2/24, wgb 10.0.0.2/24, listens on 51821
 
+# machine_env - the lines of env.txt that say where a run ran: the kernel,
+# the CPU QEMU shows, the vCPUs, the time, the iperf3 and stock module
+# measured against. Each script adds its own settings after them.
+machine_env()
+{
+	echo "kernel=$(uname -r)"
+	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "smp=$(nproc)"
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "iperf3=$(iperf3 --version | head -1)"
+	echo "stock_version=$(modinfo -F version wireguard)"
+}
+
 # step TEXT - a progress line with the seconds since $start.
 step()
 {

@@ -63,13 +63,8 @@ echo -1 > /proc/sys/kernel/perf_event_paranoid
 echo 0 > /proc/sys/kernel/kptr_restrict
 
 {
-	echo "kernel=$(uname -r)"
-	echo "cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-	echo "smp=$(nproc)"
-	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	machine_env
 	echo "perf=$(perf --version)"
-	echo "iperf3=$(iperf3 --version | head -1)"
-	echo "stock_version=$(modinfo -F version wireguard)"
 	echo "perf_event_paranoid=$paranoid kptr_restrict=$kptr (both lifted while recording)"
 	echo "event=cpu-clock freq=$freq record=$record"
 	echo "variants=$variants"
