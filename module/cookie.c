@@ -47,7 +47,7 @@ void wgt_cookie_checker_init(struct wgt_cookie_checker *checker)
 	memset(checker, 0, sizeof(*checker));
 	init_rwsem(&checker->lock);
 	get_random_bytes(checker->secret, sizeof(checker->secret));
-	checker->secret_birth_ns = ktime_get_boottime_ns();
+	checker->secret_birth_ns = wgt_now_ns();
 }
 
 /**
@@ -99,7 +99,7 @@ static size_t wgt_source_bytes(struct sk_buff *skb, u8 out[18])
 /* Two minutes old: a new secret, which invalidates every old cookie. */
 static void wgt_cookie_rotate_secret(struct wgt_cookie_checker *checker)
 {
-	u64 now = ktime_get_boottime_ns();
+	u64 now = wgt_now_ns();
 
 	down_write(&checker->lock);
 	if (now - checker->secret_birth_ns > wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE)) {
@@ -174,7 +174,7 @@ void wgt_cookie_add_macs(struct wgt_cookie *cookie, void *msg, size_t len)
 	memcpy(cookie->last_mac1_sent, macs->mac1, WGT_COOKIE_LEN);
 	cookie->have_sent_mac1 = true;
 	/* A cookie is good a little less long than the secret behind it. */
-	age = ktime_get_boottime_ns() - cookie->cookie_birth_ns;
+	age = wgt_now_ns() - cookie->cookie_birth_ns;
 	if (cookie->cookie_valid &&
 	    age < wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE - WGT_COOKIE_SECRET_LATENCY))
 		wgt_mac(macs->mac2, cookie->cookie, WGT_COOKIE_LEN, msg,
@@ -258,7 +258,7 @@ bool wgt_cookie_consume_reply(struct wgt_cookie *cookie,
 				       reply->nonce, cookie->cookie_key))
 		goto out;
 	memcpy(cookie->cookie, plain, WGT_COOKIE_LEN);
-	cookie->cookie_birth_ns = ktime_get_boottime_ns();
+	cookie->cookie_birth_ns = wgt_now_ns();
 	cookie->cookie_valid = true;
 	/* Each of our messages earns at most one cookie. */
 	cookie->have_sent_mac1 = false;

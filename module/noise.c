@@ -22,6 +22,7 @@
 #include "device.h"
 #include "noise.h"
 #include "peer.h"
+#include "timers.h"
 #include "trace.h"
 
 /* HASH(construction) and HASH(that || identifier): where every handshake starts. */
@@ -378,7 +379,7 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 		goto fail;
 
 	down_write(&hs->lock);
-	now = ktime_get_boottime_ns();
+	now = wgt_now_ns();
 	/* Big-endian TAI64N compares correctly as bytes. */
 	replay = memcmp(t, hs->latest_timestamp, WGT_TIMESTAMP_LEN) <= 0;
 	flood = hs->last_initiation_ns &&
@@ -688,7 +689,7 @@ struct wgt_keypair *wgt_noise_begin_session(struct wgt_handshake *hs,
 	atomic_inc(&wgt_live.keypairs);
 	keypair->i_am_initiator = hs->state == WGT_HS_CONSUMED_RESPONSE;
 	keypair->remote_index = hs->remote_index;
-	keypair->birthdate_ns = ktime_get_boottime_ns();
+	keypair->birthdate_ns = wgt_now_ns();
 	/* Split: the initiator sends with the first key, receives with the second. */
 	if (keypair->i_am_initiator)
 		wgt_kdf(keypair->sending_key, keypair->receiving_key, NULL, NULL, 0,

@@ -14,6 +14,7 @@
 #include "peer.h"
 #include "ratelimiter.h"
 #include "socket.h"
+#include "timers.h"
 
 #define WGT_RATELIMIT_PER_SECOND	20
 #define WGT_RATELIMIT_BURST		5
@@ -51,7 +52,7 @@ static void wgt_bucket_source(struct sk_buff *skb, u8 source[16])
  */
 bool wgt_ratelimiter_allow(struct wgt_ratelimiter *rl, struct sk_buff *skb)
 {
-	u64 now = ktime_get_boottime_ns();
+	u64 now = wgt_now_ns();
 	struct wgt_bucket *bucket;
 	bool allow = false;
 	u8 source[16];
@@ -93,7 +94,7 @@ out:
 /* Drop every bucket idle for a second (all of them when @all). */
 static void wgt_ratelimiter_collect(struct wgt_ratelimiter *rl, bool all)
 {
-	u64 now = ktime_get_boottime_ns();
+	u64 now = wgt_now_ns();
 	struct wgt_bucket *bucket;
 	struct hlist_node *tmp;
 	unsigned int i;

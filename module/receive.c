@@ -101,7 +101,7 @@ static u32 wgt_classify(struct sk_buff *skb)
 /* Under load means the queue is long now, or was within the last second. */
 static bool wgt_under_load(struct wgt_device *wg)
 {
-	u64 now = ktime_get_boottime_ns(), last;
+	u64 now = wgt_now_ns(), last;
 
 	if (skb_queue_len(&wg->handshake_queue) >= WGT_UNDER_LOAD_HANDSHAKES) {
 		if (!atomic64_xchg(&wg->last_under_load_ns, now))
@@ -231,7 +231,7 @@ static bool wgt_decrypt_skb(struct sk_buff *skb)
 	int num_frags;
 
 	/* A session past its age may not be used even to receive. */
-	if (ktime_get_boottime_ns() - keypair->birthdate_ns >
+	if (wgt_now_ns() - keypair->birthdate_ns >
 	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME))
 		goto out;
 	num_frags = skb_cow_data(skb, 0, &trailer);
@@ -336,7 +336,7 @@ static void wgt_rekey_before_reject(struct wgt_peer *peer)
 		return;
 	keypair = wgt_keypairs_current(&peer->keypairs);
 	old = keypair && keypair->i_am_initiator && READ_ONCE(keypair->sending_valid) &&
-	      ktime_get_boottime_ns() - keypair->birthdate_ns >
+	      wgt_now_ns() - keypair->birthdate_ns >
 			wgt_seconds_ns(WGT_REJECT_AFTER_TIME) - margin;
 	wgt_keypair_put(keypair);
 	if (old) {

@@ -658,7 +658,7 @@ static bool wgt_st_rekey_rule(void)
 	if (!keypair)
 		return false;
 	for (initiator = 0; initiator <= 1; initiator++) {
-		u64 now = ktime_get_boottime_ns();
+		u64 now = wgt_now_ns();
 		bool right;
 
 		keypair->i_am_initiator = initiator;

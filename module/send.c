@@ -44,7 +44,7 @@ void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry)
 	u64 last = atomic64_read(&peer->last_sent_handshake_ns);
 
 	if (!is_retry) {
-		if (last && ktime_get_boottime_ns() - last <
+		if (last && wgt_now_ns() - last <
 			    wgt_seconds_ns(WGT_REKEY_TIMEOUT))
 			return;
 		peer->handshake_attempts = 0;
@@ -71,7 +71,7 @@ void wgt_send_initiation_work(struct work_struct *work)
 		wgt_timers_handshake_initiated(peer);
 		goto out;
 	}
-	atomic64_set(&peer->last_sent_handshake_ns, ktime_get_boottime_ns());
+	atomic64_set(&peer->last_sent_handshake_ns, wgt_now_ns());
 	if (!wgt_noise_create_initiation(peer->wg, &peer->handshake, &msg))
 		goto out;
 	wgt_cookie_add_macs(&peer->cookie, &msg, sizeof(msg));
@@ -100,7 +100,7 @@ void wgt_send_handshake_response(struct wgt_peer *peer)
 	struct wgt_msg_response msg;
 	int ret;
 
-	atomic64_set(&peer->last_sent_handshake_ns, ktime_get_boottime_ns());
+	atomic64_set(&peer->last_sent_handshake_ns, wgt_now_ns());
 	if (!wgt_noise_create_response(peer->wg, &peer->handshake, &msg))
 		return;
 	wgt_cookie_add_macs(&peer->cookie, &msg, sizeof(msg));
@@ -135,7 +135,7 @@ void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *skb,
 static bool wgt_keypair_can_send(struct wgt_keypair *keypair)
 {
 	return keypair && READ_ONCE(keypair->sending_valid) &&
-	       ktime_get_boottime_ns() - keypair->birthdate_ns <
+	       wgt_now_ns() - keypair->birthdate_ns <
 			wgt_seconds_ns(WGT_REJECT_AFTER_TIME) &&
 	       atomic64_read(&keypair->sending_counter) < WGT_REJECT_AFTER_MESSAGES;
 }
@@ -157,7 +157,7 @@ bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 {
 	return atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES ||
 	       (keypair->i_am_initiator &&
-		ktime_get_boottime_ns() - keypair->birthdate_ns >
+		wgt_now_ns() - keypair->birthdate_ns >
 			wgt_seconds_ns(WGT_REKEY_AFTER_TIME));
 }
 
