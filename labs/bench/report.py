@@ -7,7 +7,8 @@ usage: labs/bench/report.py BENCHDIR     (make bench: build/bench)
 
 BENCHDIR holds host-env.txt (written by run.sh), raw/ (the 2-vCPU boot:
 every variant and case, and the crypto ceiling) and, when the 4-vCPU boot
-ran, raw-smp4/ (ours and stock, TCP with 4 streams).
+ran, raw-smp4/ (ours and stock, TCP with 4 streams). With no run listed in
+raw/runs.txt (or no such file) it says so and exits 1, writing nothing.
 
 Each metric compares two variants measured in the same round of the same
 boot, seconds apart: per round the ratio num / den (for UDP loss, the
@@ -427,7 +428,11 @@ def main():
     env = read_env(os.path.join(raw, "env.txt"))
     env.update(read_env(os.path.join(bench, "host-env.txt")))
     env4 = read_env(os.path.join(bench, "raw-smp4", "env.txt"))
-    runs = load_runs(raw, "smp2") + load_runs(os.path.join(bench, "raw-smp4"), "smp4")
+    runs = load_runs(raw, "smp2")
+    if not runs:
+        sys.exit(f"report.py: no runs in {os.path.join(raw, 'runs.txt')}: expected "
+                 "a line per run, as labs/bench/guest.sh writes it (make bench: build/bench/raw)")
+    runs += load_runs(os.path.join(bench, "raw-smp4"), "smp4")
 
     medians = {}
     for boot in ("smp2", "smp4"):

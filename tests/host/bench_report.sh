@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r tests/host/data/bench "$tmp/b"
 
-ktap_plan 10
+ktap_plan 11
 
 python3 labs/bench/report.py "$tmp/b" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -128,6 +128,22 @@ a = report.bootstrap([xs], statistics.mean, "k")
 sys.exit(0 if a == report.bootstrap([xs], statistics.mean, "k") and
          min(xs) < a[0] < statistics.mean(xs) < a[1] < max(xs) else 1)
 EOF'
+
+# no_runs DIR: report.py on a directory with no runs fails, says so in one
+# line naming DIR's raw/runs.txt, and writes nothing there.
+no_runs()
+{
+	local err
+	! python3 labs/bench/report.py "$1" > /dev/null 2> "$tmp/no-runs.txt" || return 1
+	err=$(cat "$tmp/no-runs.txt")
+	echo "# report.py $1: $err"
+	[ "$(wc -l < "$tmp/no-runs.txt")" = 1 ] && [[ $err == *"$1/raw/runs.txt"* ]] &&
+		[ ! -e "$1/results.json" ]
+}
+mkdir -p "$tmp/empty" "$tmp/no-rounds/raw"
+: > "$tmp/no-rounds/raw/runs.txt"
+ktap_check "no runs (a missing, an empty directory, an empty runs.txt): a one-line error naming it, a failed exit" \
+	'no_runs "$tmp/missing" && no_runs "$tmp/empty" && no_runs "$tmp/no-rounds"'
 
 ktap_check "ratios.svg parses as XML: an svg with a title, a row per metric, a dot per round" \
 	'python3 - "$tmp/b/ratios.svg" "$tmp/b/results.json" <<\EOF
