@@ -23,6 +23,7 @@ straddles a goal says "not known", not "met".
 """
 import json
 import math
+import operator
 import os
 import random
 import re
@@ -267,22 +268,20 @@ def bootstrap(samples, stat, seed):
     return [est[int(0.025 * BOOT_RESAMPLES)], est[int(0.975 * BOOT_RESAMPLES) - 1]]
 
 
+# A goal (op, bound): the value must be at least (">=") or at most ("<=")
+# the bound.
+HOLDS = {">=": operator.ge, "<=": operator.le}
+
+
 def judge(entry, goal):
-    """Goal fields of a metric: is its interval entirely above or below the
-    goal, and so is the goal met, missed or not known."""
+    """A metric's goal and verdict: met when the goal holds at both ends of
+    its 95 % interval (so all along it), missed when at neither, unclear
+    when the interval straddles the bound."""
     entry["goal"] = {"op": goal[0], "value": goal[1]} if goal else None
-    ci = entry.get("ci95")
-    if not goal or not ci:
-        entry.update(ci_above_goal=None, ci_below_goal=None, verdict=None)
-        return entry
-    lo, hi = ci
-    entry["ci_above_goal"] = lo > goal[1]
-    entry["ci_below_goal"] = hi < goal[1]
-    if goal[0] == ">=":
-        good, bad = lo >= goal[1], hi < goal[1]
-    else:
-        good, bad = hi <= goal[1], lo > goal[1]
-    entry["verdict"] = "met" if good else "missed" if bad else "unclear"
+    entry["verdict"] = None
+    if goal and entry.get("ci95"):
+        holds = [HOLDS[goal[0]](end, goal[1]) for end in entry["ci95"]]
+        entry["verdict"] = "met" if all(holds) else "unclear" if any(holds) else "missed"
     return entry
 
 
