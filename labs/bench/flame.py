@@ -46,6 +46,9 @@ import sys
 import zlib
 from xml.sax.saxutils import escape
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "traces"))
+from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
+
 VARIANTS = ["ours", "stock"]
 LABELS = {"ours": "wgtour.ko", "stock": "wireguard.ko (stock)"}
 # The module each variant's frames live in, as perf names its map.
@@ -393,18 +396,11 @@ def svg(folded, kinds, title, subtitle):
                        default=0)
 
     height = HEAD + depth(root) * ROW + MARGIN
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-         f'viewBox="0 0 {WIDTH} {height}" font-family="monospace" font-size="{FONT}">',
-         f'<rect width="{WIDTH}" height="{height}" fill="#fbfbf8"/>',
-         f'<text x="{MARGIN}" y="22" font-family="sans-serif" font-size="17" '
-         f'font-weight="bold">{escape(title)}</text>',
-         f'<text x="{MARGIN}" y="42" font-family="sans-serif" font-size="12" '
-         f'fill="#444">{escape(subtitle)}</text>']
+    o = svg_start(WIDTH, height, FONT, title, subtitle=subtitle)
     x = MARGIN
     for kind, legend, _ in KINDS:
         o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(kind, kind)}"/>')
-        o.append(f'<text x="{x + 16}" y="62" font-family="sans-serif" font-size="12">'
-                 f'{escape(legend)}</text>')
+        o.append(f'<text x="{x + 16}" y="62">{escape(legend)}</text>')
         x += 28 + len(legend) * 6.5
 
     def draw(node, x, level):
@@ -427,7 +423,10 @@ def svg(folded, kinds, title, subtitle):
             x += child.count * scale
 
     sys.setrecursionlimit(max(1000, 4 * depth(root)))
+    # the frames' names in monospace, so that label() knows their width
+    o.append('<g font-family="monospace">')
     draw(root, MARGIN, 0)
+    o.append('</g>')
     o.append('</svg>')
     return "\n".join(o) + "\n"
 

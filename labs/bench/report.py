@@ -31,6 +31,9 @@ import statistics
 import sys
 from xml.sax.saxutils import escape
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "traces"))
+from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
+
 BOOT_RESAMPLES = 10000
 VARIANTS = ["ours", "stock", "go", "notrace", "traced"]
 LABELS = {
@@ -364,14 +367,10 @@ def svg(entries, title, subtitle):
             lo, hi = lo - pad, hi + pad
         panels.append((rows, svg_axis(lo, hi, log), ref, axis_title))
     height = top + sum(len(p[0]) * row_h + 70 for p in panels) + 40
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" '
-         f'viewBox="0 0 {W} {height}" font-family="sans-serif" font-size="13">',
-         f'<rect width="{W}" height="{height}" fill="white"/>',
-         f'<text x="16" y="28" font-size="18" font-weight="bold">{escape(title)}</text>',
-         f'<text x="16" y="50" font-size="12" fill="#444">{escape(subtitle)}</text>',
-         '<text x="16" y="68" font-size="12" fill="#444">dots: one per round; black tick: '
-         'median; blue bar: 95 % bootstrap interval; grey line: no difference; '
-         'red dashes: the goal</text>']
+    o = svg_start(W, height, 13, title, subtitle=subtitle)
+    o.append('<text x="10" y="62" font-size="12" fill="#444">dots: one per round; black '
+             'tick: median; blue bar: 95 % bootstrap interval; grey line: no difference; '
+             'red dashes: the goal</text>')
     y = top
     for rows, (pos, ticks), ref, axis_title in panels:
         def X(v):
