@@ -431,15 +431,20 @@ def svg_command_legend(s, commands, y):
 
 # ---- the swimlane: one packet, a lane per CPU, time across ----
 
-def svg_start(width, height, font_size, title, defs=()):
-    """An SVG's first lines: the header, DEFS, a white background, TITLE."""
-    return ['<?xml version="1.0" encoding="UTF-8"?>',
-            '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-            'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="%d">'
-            % (width, height, width, height, font_size)] + list(defs) + [
-            '<rect width="100%" height="100%" fill="white"/>',
-            '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>'
-            % html.escape(title)]
+def svg_start(width, height, font_size, title, defs=(), subtitle=None):
+    """An SVG's first lines: the header, DEFS, a white background, TITLE
+    and, if given, SUBTITLE under it. Every picture of wgtour's starts so:
+    the traces' and those of make bench and make profile (labs/bench/)."""
+    s = ['<?xml version="1.0" encoding="UTF-8"?>',
+         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="%d">'
+         % (width, height, width, height, font_size)] + list(defs) + [
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="10" y="22" font-size="15" font-weight="bold">%s</text>'
+         % html.escape(title)]
+    if subtitle:
+        s.append('<text x="10" y="42" fill="#555">%s</text>' % html.escape(subtitle))
+    return s
 
 
 def swimlane(p, cpus, title):

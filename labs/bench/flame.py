@@ -12,7 +12,8 @@ labs/bench/profile-guest.sh wrote in the lab VM:
                        leaf first, one frame a line)
   VARIANT.kallsyms     optional: /proc/kallsyms, read while the module was
                        loaded. A kernel frame that perf could not name
-                       ("[unknown]") is named from it here.
+                       ("[unknown]") is named from it here (see
+                       Kallsyms.name).
 
 OUTDIR gets, per variant, folded-VARIANT.txt (one line per distinct stack,
 "process;outermost;...;innermost COUNT", the folded form other flame-graph
@@ -44,6 +45,9 @@ import re
 import sys
 import zlib
 from xml.sax.saxutils import escape
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "traces"))
+from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
 
 VARIANTS = ["ours", "stock"]
 LABELS = {"ours": "wgtour.ko", "stock": "wireguard.ko (stock)"}
@@ -119,18 +123,39 @@ class Frame:
         self.name, self.module, self.kernel = name, module, kernel
 
 
-def load_kallsyms(path):
-    """Sorted text symbols of a /proc/kallsyms copy: ([addr], [(name, module)])."""
-    syms = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) < 3 or parts[1] not in "tT" or int(parts[0], 16) == 0:
-                continue
-            module = parts[3].strip("[]") if len(parts) > 3 else ""
-            syms.append((int(parts[0], 16), parts[2], module))
-    syms.sort()
-    return [s[0] for s in syms], [(s[1], s[2]) for s in syms]
+class Kallsyms:
+    """The symbols of a /proc/kallsyms copy, every type, by address."""
+
+    def __init__(self, path):
+        syms = []
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) < 3 or int(parts[0], 16) == 0:
+                    continue
+                module = parts[3].strip("[]") if len(parts) > 3 else ""
+                # (address, is code, name, module): at one address, a
+                # function sorts after a data symbol, so it is the one found
+                syms.append((int(parts[0], 16), parts[1] in "tT", parts[2], module))
+        syms.sort()
+        self.addrs = [s[0] for s in syms]
+        self.syms = syms
+
+    def name(self, ip):
+        """(name, module) of the function IP lies in, or None. kallsyms has
+        no sizes: a function is taken to end where the next symbol above
+        it starts, and only when that symbol is of the same module (every
+        module has one after its code: its data's __this_module). Between
+        a module's last symbol and the next module's first, an address may
+        be anything (a BPF program's code, a module perf could not map): it
+        stays unnamed."""
+        i = bisect.bisect_right(self.addrs, ip) - 1
+        if i < 0 or not self.syms[i][1]:
+            return None
+        j = bisect.bisect_right(self.addrs, self.addrs[i])
+        if j == len(self.syms) or self.syms[j][3] != self.syms[i][3]:
+            return None
+        return self.syms[i][2], self.syms[i][3]
 
 
 def process_name(comm):
@@ -147,10 +172,9 @@ def frame(addr, sym, dso, kallsyms):
     if kernel and dso.startswith("[") and dso not in ("[kernel.kallsyms]", "[unknown]"):
         module = dso.strip("[]")
     if name == "[unknown]" and kernel and kallsyms:
-        addrs, names = kallsyms
-        i = bisect.bisect_right(addrs, ip) - 1
-        if i >= 0:
-            name, module = names[i]
+        found = kallsyms.name(ip)
+        if found:
+            name, module = found
     if name == "[unknown]" and dso != "[unknown]":
         # Like the stack's own map: "[libc.so.6]", "[wgtour]"; clearer
         # than a column of [unknown].
@@ -372,18 +396,11 @@ def svg(folded, kinds, title, subtitle):
                        default=0)
 
     height = HEAD + depth(root) * ROW + MARGIN
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-         f'viewBox="0 0 {WIDTH} {height}" font-family="monospace" font-size="{FONT}">',
-         f'<rect width="{WIDTH}" height="{height}" fill="#fbfbf8"/>',
-         f'<text x="{MARGIN}" y="22" font-family="sans-serif" font-size="17" '
-         f'font-weight="bold">{escape(title)}</text>',
-         f'<text x="{MARGIN}" y="42" font-family="sans-serif" font-size="12" '
-         f'fill="#444">{escape(subtitle)}</text>']
+    o = svg_start(WIDTH, height, FONT, title, subtitle=subtitle)
     x = MARGIN
     for kind, legend, _ in KINDS:
         o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(kind, kind)}"/>')
-        o.append(f'<text x="{x + 16}" y="62" font-family="sans-serif" font-size="12">'
-                 f'{escape(legend)}</text>')
+        o.append(f'<text x="{x + 16}" y="62">{escape(legend)}</text>')
         x += 28 + len(legend) * 6.5
 
     def draw(node, x, level):
@@ -406,7 +423,10 @@ def svg(folded, kinds, title, subtitle):
             x += child.count * scale
 
     sys.setrecursionlimit(max(1000, 4 * depth(root)))
+    # the frames' names in monospace, so that label() knows their width
+    o.append('<g font-family="monospace">')
     draw(root, MARGIN, 0)
+    o.append('</g>')
     o.append('</svg>')
     return "\n".join(o) + "\n"
 
@@ -421,7 +441,7 @@ def main(argv):
         if not os.path.exists(script):
             continue
         ks = os.path.join(raw, v + ".kallsyms")
-        kallsyms = load_kallsyms(ks) if os.path.exists(ks) else None
+        kallsyms = Kallsyms(ks) if os.path.exists(ks) else None
         with open(script, encoding="utf-8", errors="replace") as f:
             samples = parse(f.read(), kallsyms)
         folded = fold(samples)

@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# What the benchmark's two guest scripts share, inside the lab VM:
-# labs/bench/guest.sh (make bench) and labs/bench/profile-guest.sh (make
-# profile) bring up the same tunnel the same way, so that a profile is of
-# the load the benchmark measures. Sourced after tests/lib/vm.sh (wgt_load,
+# What make bench and make profile share. On the host, run.sh and
+# profile.sh write host-env.txt the same way (host_env_before,
+# host_env_after). Inside the lab VM, labs/bench/guest.sh (make bench) and
+# labs/bench/profile-guest.sh (make profile) bring up the same tunnel the
+# same way, so that a profile is of the load the benchmark measures: the
+# rest of this file, sourced after tests/lib/vm.sh (wgt_load,
 # wgt_stock_load, wgt_wait_until).
 #
-# The caller sets:
+# The guest script sets:
 #   start       the run's start, date +%s.%N (step's clock)
 #   ko          wgtour.ko to load for "ours" and "traced"
 #   notrace_ko  the -DNOTRACE build, for "notrace" (make bench only)
@@ -18,6 +20,30 @@
 # in each, addresses as in labs/topo/two-peers.sh:
 #   wgt-a  veth-a 192.0.2.1/24, wga 10.0.0.1/24, listens on 51820
 #   wgt-b  veth-b 192.0.2.2/24, wgb 10.0.0.2/24, listens on 51821
+
+# host_env_before ROOT KO - host-env.txt's first lines, on the host before
+# the boot: the commit measured and whether module/ differs from it, the
+# copy of wgtour.ko booted with, and how busy the host is (its CPUs, load
+# average and other QEMUs: a busy host starves the guest's vCPUs).
+host_env_before()
+{
+	echo "git_commit=$(git -C "$1" rev-parse HEAD)"
+	echo "module_dirty=$(git -C "$1" status --porcelain -- module | grep -c .)"
+	echo "ko_sha256=$(sha256sum "$2" | cut -d' ' -f1)"
+	echo "host_cpus=$(nproc)"
+	echo "host_loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "host_other_qemus=$(pgrep -c qemu-system)"
+}
+
+# host_env_after ROOT RUN SECONDS - host-env.txt's lines after the boot:
+# the load average then, the VM's own time (labs/vm/run --name RUN) and
+# the SECONDS the whole run took.
+host_env_after()
+{
+	echo "host_loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "vm_seconds=$(cat "$1/build/vm/runs/$2/elapsed" 2>/dev/null)"
+	echo "total_seconds=$3"
+}
 
 # machine_env - the lines of env.txt that say where a run ran: the kernel,
 # the CPU QEMU shows, the vCPUs, the time, the iperf3 and stock module

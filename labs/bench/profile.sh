@@ -19,30 +19,21 @@
 # (labs/bench/profile-guest.sh).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/labs/bench/lib.sh"
 out=$root/build/profile
 start=$(date +%s.%N)
 
 mkdir -p "$out"
 rm -rf "$out/raw" "$out"/flame-*.svg "$out"/folded-*.txt "$out/stages.txt"
 cp "$root/module/wgtour.ko" "$out/wgtour.ko" || exit 1
-{
-	echo "git_commit=$(git -C "$root" rev-parse HEAD)"
-	echo "module_dirty=$(git -C "$root" status --porcelain -- module | grep -c .)"
-	echo "ko_sha256=$(sha256sum "$out/wgtour.ko" | cut -d' ' -f1)"
-	echo "host_loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "host_other_qemus=$(pgrep -c qemu-system)"
-} > "$out/host-env.txt"
+host_env_before "$root" "$out/wgtour.ko" > "$out/host-env.txt"
 
 echo "profile: booting the lab VM, 2 vCPUs: ours, then stock, each under an iperf3 TCP stream"
 "$root/labs/vm/run" --no-module --name profile --smp 2 --timeout 900 -- \
 	labs/bench/profile-guest.sh build/profile/raw build/profile/wgtour.ko
 rc=$?
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-{
-	echo "host_loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "vm_seconds=$(cat "$root/build/vm/runs/profile/elapsed" 2>/dev/null)"
-	echo "total_seconds=$elapsed"
-} >> "$out/host-env.txt"
+host_env_after "$root" profile "$elapsed" >> "$out/host-env.txt"
 if [ "$rc" != 0 ]; then
 	echo "profile: the VM run failed (rc $rc; logs in build/vm/runs/profile/, build/profile/raw/)" >&2
 fi

@@ -7,7 +7,8 @@ usage: labs/bench/report.py BENCHDIR     (make bench: build/bench)
 
 BENCHDIR holds host-env.txt (written by run.sh), raw/ (the 2-vCPU boot:
 every variant and case, and the crypto ceiling) and, when the 4-vCPU boot
-ran, raw-smp4/ (ours and stock, TCP with 4 streams).
+ran, raw-smp4/ (ours and stock, TCP with 4 streams). With no run listed in
+raw/runs.txt (or no such file) it says so and exits 1, writing nothing.
 
 Each metric compares two variants measured in the same round of the same
 boot, seconds apart: per round the ratio num / den (for UDP loss, the
@@ -22,12 +23,16 @@ straddles a goal says "not known", not "met".
 """
 import json
 import math
+import operator
 import os
 import random
 import re
 import statistics
 import sys
 from xml.sax.saxutils import escape
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "traces"))
+from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
 
 BOOT_RESAMPLES = 10000
 VARIANTS = ["ours", "stock", "go", "notrace", "traced"]
@@ -266,22 +271,20 @@ def bootstrap(samples, stat, seed):
     return [est[int(0.025 * BOOT_RESAMPLES)], est[int(0.975 * BOOT_RESAMPLES) - 1]]
 
 
+# A goal (op, bound): the value must be at least (">=") or at most ("<=")
+# the bound.
+HOLDS = {">=": operator.ge, "<=": operator.le}
+
+
 def judge(entry, goal):
-    """Goal fields of a metric: is its interval entirely above or below the
-    goal, and so is the goal met, missed or not known."""
+    """A metric's goal and verdict: met when the goal holds at both ends of
+    its 95 % interval (so all along it), missed when at neither, unclear
+    when the interval straddles the bound."""
     entry["goal"] = {"op": goal[0], "value": goal[1]} if goal else None
-    ci = entry.get("ci95")
-    if not goal or not ci:
-        entry.update(ci_above_goal=None, ci_below_goal=None, verdict=None)
-        return entry
-    lo, hi = ci
-    entry["ci_above_goal"] = lo > goal[1]
-    entry["ci_below_goal"] = hi < goal[1]
-    if goal[0] == ">=":
-        good, bad = lo >= goal[1], hi < goal[1]
-    else:
-        good, bad = hi <= goal[1], lo > goal[1]
-    entry["verdict"] = "met" if good else "missed" if bad else "unclear"
+    entry["verdict"] = None
+    if goal and entry.get("ci95"):
+        holds = [HOLDS[goal[0]](end, goal[1]) for end in entry["ci95"]]
+        entry["verdict"] = "met" if all(holds) else "unclear" if any(holds) else "missed"
     return entry
 
 
@@ -364,14 +367,10 @@ def svg(entries, title, subtitle):
             lo, hi = lo - pad, hi + pad
         panels.append((rows, svg_axis(lo, hi, log), ref, axis_title))
     height = top + sum(len(p[0]) * row_h + 70 for p in panels) + 40
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" '
-         f'viewBox="0 0 {W} {height}" font-family="sans-serif" font-size="13">',
-         f'<rect width="{W}" height="{height}" fill="white"/>',
-         f'<text x="16" y="28" font-size="18" font-weight="bold">{escape(title)}</text>',
-         f'<text x="16" y="50" font-size="12" fill="#444">{escape(subtitle)}</text>',
-         '<text x="16" y="68" font-size="12" fill="#444">dots: one per round; black tick: '
-         'median; blue bar: 95 % bootstrap interval; grey line: no difference; '
-         'red dashes: the goal</text>']
+    o = svg_start(W, height, 13, title, subtitle=subtitle)
+    o.append('<text x="10" y="62" font-size="12" fill="#444">dots: one per round; black '
+             'tick: median; blue bar: 95 % bootstrap interval; grey line: no difference; '
+             'red dashes: the goal</text>')
     y = top
     for rows, (pos, ticks), ref, axis_title in panels:
         def X(v):
@@ -427,7 +426,11 @@ def main():
     env = read_env(os.path.join(raw, "env.txt"))
     env.update(read_env(os.path.join(bench, "host-env.txt")))
     env4 = read_env(os.path.join(bench, "raw-smp4", "env.txt"))
-    runs = load_runs(raw, "smp2") + load_runs(os.path.join(bench, "raw-smp4"), "smp4")
+    runs = load_runs(raw, "smp2")
+    if not runs:
+        sys.exit(f"report.py: no runs in {os.path.join(raw, 'runs.txt')}: expected "
+                 "a line per run, as labs/bench/guest.sh writes it (make bench: build/bench/raw)")
+    runs += load_runs(os.path.join(bench, "raw-smp4"), "smp4")
 
     medians = {}
     for boot in ("smp2", "smp4"):

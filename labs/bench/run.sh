@@ -27,6 +27,7 @@
 # VM time).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/labs/bench/lib.sh"
 out=$root/build/bench
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	rounds=${BENCH_ROUNDS:-3} secs=${BENCH_SECS:-2} pings=${BENCH_PINGS:-10}
@@ -59,13 +60,8 @@ if [ "$tp_in" = 0 ] || [ "$tp_out" != 0 ]; then
 fi
 
 {
-	echo "git_commit=$(git -C "$root" rev-parse HEAD)"
-	echo "module_dirty=$(git -C "$root" status --porcelain -- module | grep -c .)"
-	echo "ko_sha256=$(sha256sum "$out/wgtour.ko" | cut -d' ' -f1)"
+	host_env_before "$root" "$out/wgtour.ko"
 	echo "tracepoints_in=$tp_in tracepoints_out=$tp_out"
-	echo "host_cpus=$(nproc)"
-	echo "host_loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "host_other_qemus=$(pgrep -c qemu-system)"
 	echo "qemu_cpu=${WGTOUR_CPU:-qemu64}"
 } > "$out/host-env.txt"
 
@@ -85,10 +81,8 @@ if [ "$rc" = 0 ] && [ "$smp4" = 1 ]; then
 fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 {
-	echo "host_loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "vm_seconds=$(cat "$root/build/vm/runs/bench/elapsed" 2>/dev/null)"
+	host_env_after "$root" bench "$elapsed"
 	[ "$smp4" = 1 ] && echo "vm_seconds_smp4=$(cat "$root/build/vm/runs/bench-smp4/elapsed" 2>/dev/null)"
-	echo "total_seconds=$elapsed"
 } >> "$out/host-env.txt"
 if [ "$rc" != 0 ]; then
 	echo "bench: the VM run failed (rc $rc; logs in build/vm/runs/bench/)" >&2
