@@ -8,7 +8,6 @@ usage: check.py html INDEX.HTML CHAPTERS_DIR
        check.py has INDEX.HTML CAPTION EXPECTED_FILE
        check.py history CHAPTERS_DIR
        check.py lacks INDEX.HTML FILE PREFIX
-       check.py fields CHAPTER SOURCE...
        check.py layout INDEX.HTML
        check.py pages INDEX.HTML PAGES_DIR
        check.py lines INDEX.HTML
@@ -22,11 +21,9 @@ problem. Paths in listing captions are relative to the current directory
 import glob
 import html
 import html.parser
-import io
 import os
 import re
 import sys
-import tokenize
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -340,45 +337,6 @@ def cmd_lacks(index, path, prefix):
     return problems, "the listing of %s has no line that begins with %r" % (path, prefix)
 
 
-def cmd_fields(chapter, *sources):
-    """Every trace field the chapter names in a code span (`counter=0`,
-    `encrypt_cpu=1`) is one that a SOURCE prints: a bpftrace script, a
-    renderer, module/trace.h. A field renamed in the tools, or a trace
-    recorded with other names, then shows in the chapter's text.
-
-    A source's fields are read from what it prints, not from all its text
-    (where `end=` or `key=` are keyword arguments): the format strings of
-    a .bt file's printf() and of a header's TP_printk(), the string literals
-    of a Python file; in each, a name= followed by a conversion (len=%u,
-    skbaddr=0x%lx, peer=%*phN) is a field."""
-    field = re.compile(r"\b([a-z_]+)=")
-    printed = re.compile(r"\b([a-z_]+)=(?:0x)?%")
-    literal = r'"(?:[^"\\\n]|\\.)*"'
-    known = set()
-    for path in sources:
-        with open(path, encoding="utf-8") as f:
-            src = f.read()
-        if path.endswith(".py"):
-            strings = [t.string for t in tokenize.generate_tokens(io.StringIO(src).readline)
-                       if t.type == tokenize.STRING]
-        else:
-            call = "printf" if path.endswith(".bt") else "TP_printk"
-            strings = re.findall(r"\b%s\(\s*((?:%s\s*)+)" % (call, literal), src)
-        for s in strings:
-            known |= set(printed.findall(s))
-    with open(chapter, encoding="utf-8") as f:
-        text = f.read()
-    used = {}
-    for n, line in enumerate(text.split("\n"), 1):
-        for span in re.findall(r"`([^`]+)`", line):
-            for name in field.findall(span):
-                used.setdefault(name, n)
-    problems = ["%s:%d: field %s= is printed by none of %s" % (chapter, n, name, ", ".join(sources))
-                for name, n in sorted(used.items()) if name not in known]
-    return problems, "%s: %d trace fields, each printed by %s" % (
-        chapter, len(used), ", ".join(sources))
-
-
 def cmd_layout(index):
     """The parts of the layout a browser is not needed for: the preface's
     sections are not numbered 0.x, and every table is in its scrolling box.
@@ -600,7 +558,7 @@ def cmd_search(pages):
 
 def main():
     checks = {"html": cmd_html, "epub": cmd_epub, "listings": cmd_listings, "has": cmd_has,
-              "history": cmd_history, "lacks": cmd_lacks, "fields": cmd_fields,
+              "history": cmd_history, "lacks": cmd_lacks,
               "layout": cmd_layout, "pages": cmd_pages, "lines": cmd_lines,
               "symbols": cmd_symbols, "search": cmd_search}
     if len(sys.argv) < 3 or sys.argv[1] not in checks:

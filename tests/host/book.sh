@@ -31,7 +31,7 @@ check_py()
 	[ "$rc" = 0 ] && ktap_result ok "$desc" || ktap_result fail "$desc"
 }
 
-ktap_plan 24
+ktap_plan 23
 
 if docs/book/build.sh > "$scratch/build.log" 2>&1; then
 	sed 's/^/  /' "$scratch/build.log"
@@ -71,11 +71,9 @@ check_py "layout: no section numbered 0.x, tables in scroll boxes" \
 	layout "$book/index.html"
 check_py "chapter 4's trace is shown without the drop-reason tables at its head" \
 	lacks "$book/index.html" traces/samples/ch4-rx-trace.txt "# drop_reason"
-# Chapter 5 shows what make lab-tx prints: its field names are those of
-# traces/tx.bt and module/trace.h, and its summary is what the renderer
-# makes of the sample trace today.
-check_py "chapter 5 names only trace fields that lab-tx or trace.h print" \
-	fields chapters/05-transmission.md traces/tx.bt traces/render_tx.py module/trace.h
+# Chapter 5 shows what make lab-tx prints: its summary is what the
+# renderer makes of the sample trace today (the labels its text shows are
+# checked with every chapter's by tests/host/trace_names.sh).
 if python3 traces/render_tx.py traces/samples/ch5-lab-tx-trace.txt > "$scratch/tx-summary.txt" &&
    diff -u traces/samples/ch5-lab-tx-summary.txt "$scratch/tx-summary.txt" | head -20 | sed 's/^/  /' &&
    cmp -s traces/samples/ch5-lab-tx-summary.txt "$scratch/tx-summary.txt"; then

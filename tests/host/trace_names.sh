@@ -5,18 +5,21 @@
 # module/trace.h is printed under its own name by its event's TP_printk()
 # and by every bpftrace script of the labs and of the book's recordings,
 # and the renderers, the course's checks and the chapters use only labels
-# something prints (tests/lib/trace_names.py). Copies of the sources
-# doctored one way each must fail: a TP_printk() label that is not its
-# field's name, a value printed bare, a script that prints skbaddr as
-# skb=, a renderer that reads a label nothing prints, a chapter that
-# shows one.
+# something prints, and where they say which event they read, labels that
+# event prints (tests/lib/trace_names.py). Copies of the sources doctored
+# one way each must fail: a TP_printk() label that is not its field's
+# name, a value printed bare, a script that prints skbaddr as skb=, a
+# script that prints one event's line under another's name, a renderer
+# that reads a label nothing prints, a renderer and a check that read a
+# label another event prints, a chapter that shows a label nothing prints,
+# a chapter's table that gives a label to the wrong event.
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ktap_plan 6
+ktap_plan 10
 
 # copy: a fresh copy of what trace_names.py reads, as $tmp/root
 copy()
@@ -64,7 +67,24 @@ sed -i 's/f.get("seg", /f.get("n", /' "$tmp/root/traces/render_tx.py"
 ktap_check "a renderer that reads a label nothing prints fails (doctored render_tx.py: n=)" \
 	'[ "$(verdict)" = fail ] && grep -q "reads n=" "$tmp/out"'
 copy
+sed -i 's/"cookie reply for %s" % f.get("receiver_index")/"cookie reply for %s" % f.get("sender_index")/' \
+	"$tmp/root/traces/render_handshake.py"
+ktap_check "a renderer that reads another event's label fails (doctored render_handshake.py: cookie_send's sender_index=)" \
+	'[ "$(verdict)" = fail ] && grep -q "reads sender_index= of cookie_send" "$tmp/out"'
+copy
+sed -i 's/first("tx_nonce").f.get("counter"/first("tx_nonce").f.get("encrypt_cpu"/' "$tmp/root/traces/render_tx.py"
+ktap_check "a renderer that reads tx_nonce's encrypt_cpu= fails (doctored render_tx.py)" \
+	'[ "$(verdict)" = fail ] && grep -q "reads encrypt_cpu= of tx_nonce" "$tmp/out"'
+copy
+sed -i 's/%d tx_route skbaddr=/%d tx_nonce skbaddr=/' "$tmp/root/traces/tx.bt"
+ktap_check "a script that prints tx_route's line as tx_nonce fails (doctored tx.bt)" \
+	'[ "$(verdict)" = fail ] && grep -q "tx_route prints its line as tx_nonce" "$tmp/out"'
+copy
 echo 'The packet is `skb=0xffff8e26c2286300`.' >> "$tmp/root/chapters/05-transmission.md"
 ktap_check "a chapter that shows a label nothing prints fails (doctored chapter 5: skb=)" \
 	'[ "$(verdict)" = fail ] && grep -q "shows skb=" "$tmp/out"'
+copy
+sed -i 's/^| `encrypt_cpu=` | `tx_encrypt_enqueue` |/| `encrypt_cpu=` | `tx_encrypt` |/' "$tmp/root/chapters/05-transmission.md"
+ktap_check "a chapter's table that gives encrypt_cpu= to tx_encrypt fails (doctored chapter 5)" \
+	'[ "$(verdict)" = fail ] && grep -q "shows encrypt_cpu= of tx_encrypt" "$tmp/out"'
 ktap_finish
