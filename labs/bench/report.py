@@ -482,14 +482,19 @@ def main():
           f"{env.get('host_loadavg_before', '?')} before, {env.get('host_loadavg_after', '?')} after; "
           f"{env.get('host_other_qemus', '?')} other QEMU processes at the start"
           " (a busy host slows the guest down and widens the noise)")
+    # Busy: more runnable threads than CPUs before the run; after it, the
+    # load average still counts the VM's own vCPU threads, as many as the
+    # larger boot had.
     busy = False
-    for when in ("host_loadavg_before", "host_loadavg_after"):
+    vm_threads = max(int(env.get("smp", 0) or 0), int(env4.get("smp", 0) or 0))
+    for when, own in (("host_loadavg_before", 0), ("host_loadavg_after", vm_threads)):
         try:
-            busy |= float(env[when].split()[0]) > float(env["host_cpus"])
+            busy |= float(env[when].split()[0]) > float(env["host_cpus"]) + own
         except (KeyError, ValueError, IndexError):
             pass
     if busy:
-        print("WARNING: the host was busy (1-minute load average above its CPU count, before or after):")
+        print("WARNING: the host was busy (1-minute load average above its CPU count before the run,")
+        print("         or above that plus the VM's vCPUs after it):")
         print("         the guest's vCPUs were starved unevenly; runs vary far beyond the usual +-20 %")
     try:
         if int(env4.get("smp", 0)) > int(env.get("host_cpus", 0)) > 0:

@@ -19,7 +19,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r tests/host/data/bench "$tmp/b"
 
-ktap_plan 12
+ktap_plan 13
 
 python3 labs/bench/report.py "$tmp/b" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -194,6 +194,22 @@ mkdir -p "$tmp/empty" "$tmp/no-rounds/raw"
 : > "$tmp/no-rounds/raw/runs.txt"
 ktap_check "no runs (a missing, an empty directory, an empty runs.txt): a one-line error naming it, a failed exit" \
 	'no_runs "$tmp/missing" && no_runs "$tmp/empty" && no_runs "$tmp/no-rounds"'
+
+# busy_warned BEFORE AFTER: does the table warn of a busy host (2 CPUs; the
+# fixture's larger boot has 4 vCPUs, whose threads the load after counts)?
+busy_warned()
+{
+	cp -r tests/host/data/bench "$tmp/busy"
+	sed -i "s/^host_loadavg_before=.*/host_loadavg_before=$1 0 0/
+		s/^host_loadavg_after=.*/host_loadavg_after=$2 0 0/" "$tmp/busy/host-env.txt"
+	python3 labs/bench/report.py "$tmp/busy" > "$tmp/busy.txt"
+	grep -q "WARNING: the host was busy" "$tmp/busy.txt"
+	local found=$?
+	rm -rf "$tmp/busy"
+	return $found
+}
+ktap_check "busy host: warned at a load of 2.5 before or 6.5 after, not at 0.3 before and 5.5 after" \
+	'busy_warned 2.5 1.0 && busy_warned 0.3 6.5 && ! busy_warned 0.3 5.5'
 
 ktap_check "ratios.svg parses as XML: an svg with a title, a row per metric, a dot per round" \
 	'python3 - "$tmp/b/ratios.svg" "$tmp/b/results.json" <<\EOF
