@@ -15,10 +15,9 @@ struct wgt_peer;
  *
  * Boottime, which keeps counting while the machine sleeps (a session
  * must not outlive REJECT_AFTER_TIME by a suspend), read coarsely: the
- * time of the last tick. Ages are seconds long and every packet reads
- * the clock, and a precise read costs a read of the clock device itself:
- * under the lab VM's emulation, an HPET register access, which cost
- * the module 1.8 % of all samples of a TCP stream (chapter 98).
+ * time of the last tick, which every packet can afford. A precise read
+ * asks the clock device itself: in the lab VM, an emulated HPET
+ * register access (chapter 3 says what the tick's resolution costs).
  *
  * Return: nanoseconds since boot, at tick resolution.
  */

@@ -429,11 +429,9 @@ def svg_command_legend(s, commands, y):
                  % (y + 18 * n, n, html.escape(command_text(e))))
 
 
-# ---- the swimlane: one packet, a lane per CPU, time across ----
-
 def svg_start(width, height, font_size, title, defs=(), subtitle=None):
     """An SVG's first lines: the header, DEFS, a white background, TITLE
-    and, if given, SUBTITLE under it. Every picture of wgtour's starts so:
+    and, if given, SUBTITLE under it. Every SVG drawn in Python starts so:
     the traces' and those of make bench and make profile (labs/bench/)."""
     s = ['<?xml version="1.0" encoding="UTF-8"?>',
          '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
@@ -445,6 +443,9 @@ def svg_start(width, height, font_size, title, defs=(), subtitle=None):
     if subtitle:
         s.append('<text x="10" y="42" fill="#555">%s</text>' % html.escape(subtitle))
     return s
+
+
+# ---- the swimlane: one packet, a lane per CPU, time across ----
 
 
 def swimlane(p, cpus, title):

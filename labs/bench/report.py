@@ -19,7 +19,7 @@ replacement BOOT_RESAMPLES times, the median of each resample, the 2.5th and
 metric's name, so the same raw data always gives the same numbers. Under
 QEMU/TCG a single run moves by about 20 %; only such paired comparisons
 mean anything, and with few rounds the interval is wide: an interval that
-straddles a goal says "not known", not "met".
+straddles a goal says "unclear", not "met".
 """
 import json
 import math

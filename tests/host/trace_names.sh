@@ -10,8 +10,8 @@
 # one way each must fail: a TP_printk() label that is not its field's
 # name, a value printed bare, a script that prints skbaddr as skb=, a
 # script that prints one event's line under another's name, a renderer
-# that reads a label nothing prints, a renderer and a check that read a
-# label another event prints, a chapter that shows a label nothing prints,
+# that reads a label nothing prints, two renderers that read a label
+# another event prints, a chapter that shows a label nothing prints,
 # a chapter's table that gives a label to the wrong event.
 . "$(dirname "$0")/../lib/ktap.sh"
 

@@ -231,8 +231,9 @@ class Reader:
     code says so (see the module's docstring); None where it does not, and
     there only the global check holds (some event prints the label): code
     over events of any name (e.f.get("dev")), an event taken from an
-    attribute (x.event), a parameter, a tuple, or a variable set more than
-    one way in its function (the order of statements is not followed)."""
+    attribute (x.event), a parameter or a tuple. A variable set more than
+    one way in its function reads from the union of the events of its
+    bindings (the order of statements is not followed)."""
 
     COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
     SCOPES = (ast.FunctionDef, ast.Lambda, ast.Module) + COMPS
@@ -388,7 +389,7 @@ def chapter_labels(path, events):
                     if names and all(x in events for x in names):
                         row = set(names)
             for span in re.findall(r"`([^`]+)`", line):
-                first = span.split()[0]
+                first = (span.split() or [""])[0]
                 evs = {first} if first in events else row
                 for label in re.findall(r"(?:^|\s)([a-z_]+)=", span):
                     if label not in NOT_TRACE:
