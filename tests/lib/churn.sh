@@ -122,6 +122,9 @@ churn_run()
 		bytes=$(wgt_rx_stat wgt-chB wgb bytes)
 		[ "$bytes" -gt "$bytes_after" ] || stalled=$((stalled + 1))
 		bytes_after=$bytes
+		# A line every 50 cycles: a long run shows it is alive.
+		[ $(((i + 1) % 50)) != 0 ] ||
+			echo "# churn: $((i + 1)) of $cycles cycles, $(($(date +%s) - t0)) s"
 	done
 	echo "# churn: $cycles cycles in $(($(date +%s) - t0)) s; $churn_answered visitors' pings answered before the visitor went; wgb took in $(((bytes_after - bytes_before) / 1000)) kB meanwhile"
 	ktap_check "churn: all $cycles cycles' steps succeeded ($failed failed)" '[ "$failed" = 0 ]'
