@@ -99,12 +99,10 @@ static size_t wgt_source_bytes(struct sk_buff *skb, u8 out[18])
 /* Two minutes old: a new secret, which invalidates every old cookie. */
 static void wgt_cookie_rotate_secret(struct wgt_cookie_checker *checker)
 {
-	u64 now = wgt_now_ns();
-
 	down_write(&checker->lock);
-	if (now - checker->secret_birth_ns > wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE)) {
+	if (wgt_age_ns(checker->secret_birth_ns) > wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE)) {
 		get_random_bytes(checker->secret, sizeof(checker->secret));
-		checker->secret_birth_ns = now;
+		checker->secret_birth_ns = wgt_now_ns();
 	}
 	up_write(&checker->lock);
 }
@@ -167,16 +165,15 @@ void wgt_cookie_add_macs(struct wgt_cookie *cookie, void *msg, size_t len)
 {
 	struct wgt_msg_macs *macs = msg + len - sizeof(*macs);
 	size_t mac1_off = len - sizeof(*macs);
-	u64 age;
+	u64 lifetime = wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE - WGT_COOKIE_SECRET_LATENCY);
 
 	down_write(&cookie->lock);
 	wgt_mac(macs->mac1, cookie->mac1_key, WGT_HASH_LEN, msg, mac1_off);
 	memcpy(cookie->last_mac1_sent, macs->mac1, WGT_COOKIE_LEN);
 	cookie->have_sent_mac1 = true;
 	/* A cookie is good a little less long than the secret behind it. */
-	age = wgt_now_ns() - cookie->cookie_birth_ns;
 	if (cookie->cookie_valid &&
-	    age < wgt_seconds_ns(WGT_COOKIE_SECRET_MAX_AGE - WGT_COOKIE_SECRET_LATENCY))
+	    wgt_age_ns(cookie->cookie_birth_ns) < lifetime)
 		wgt_mac(macs->mac2, cookie->cookie, WGT_COOKIE_LEN, msg,
 			mac1_off + WGT_COOKIE_LEN);
 	else

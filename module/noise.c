@@ -343,7 +343,6 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 	struct wgt_peer *peer = NULL;
 	struct wgt_handshake *hs;
 	bool replay, flood;
-	u64 now;
 
 	down_read(&wg->identity.lock);
 	*why = WGT_DROP_NO_PRIVATE_KEY;
@@ -379,11 +378,10 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 		goto fail;
 
 	down_write(&hs->lock);
-	now = wgt_now_ns();
 	/* Big-endian TAI64N compares correctly as bytes. */
 	replay = memcmp(t, hs->latest_timestamp, WGT_TIMESTAMP_LEN) <= 0;
 	flood = hs->last_initiation_ns &&
-		now - hs->last_initiation_ns < NSEC_PER_SEC / WGT_INITIATIONS_PER_SECOND;
+		wgt_age_ns(hs->last_initiation_ns) < NSEC_PER_SEC / WGT_INITIATIONS_PER_SECOND;
 	if (replay || flood) {
 		up_write(&hs->lock);
 		*why = replay ? WGT_DROP_REPLAYED_TIMESTAMP : WGT_DROP_TOO_FREQUENT;
@@ -394,7 +392,7 @@ struct wgt_peer *wgt_noise_consume_initiation(struct wgt_device *wg,
 	memcpy(hs->hash, hash, WGT_HASH_LEN);
 	memcpy(hs->chaining_key, chaining_key, WGT_HASH_LEN);
 	hs->remote_index = msg->sender_index;
-	hs->last_initiation_ns = now;
+	hs->last_initiation_ns = wgt_now_ns();
 	hs->state = WGT_HS_CONSUMED_INITIATION;
 	up_write(&hs->lock);
 	*why = WGT_DROP_NONE;

@@ -52,9 +52,9 @@ static void wgt_bucket_source(struct sk_buff *skb, u8 source[16])
  */
 bool wgt_ratelimiter_allow(struct wgt_ratelimiter *rl, struct sk_buff *skb)
 {
-	u64 now = wgt_now_ns();
 	struct wgt_bucket *bucket;
 	bool allow = false;
+	u64 age;
 	u8 source[16];
 	u32 hash;
 
@@ -73,15 +73,19 @@ bool wgt_ratelimiter_allow(struct wgt_ratelimiter *rl, struct sk_buff *skb)
 		goto out;
 	memcpy(bucket->source, source, sizeof(source));
 	bucket->tokens = WGT_RATELIMIT_MAX_TOKENS - WGT_RATELIMIT_COST;
-	bucket->last_ns = now;
+	bucket->last_ns = wgt_now_ns();
 	hash_add(rl->buckets, &bucket->node, hash);
 	rl->count++;
 	allow = true;
 	goto out;
 found:
-	bucket->tokens = min_t(u64, WGT_RATELIMIT_MAX_TOKENS,
-			       bucket->tokens + now - bucket->last_ns);
-	bucket->last_ns = now;
+	/*
+	 * Tokens are nanoseconds: the bucket earns the time since it was
+	 * last used, up to a burst, and is then that much younger.
+	 */
+	age = wgt_age_ns(bucket->last_ns);
+	bucket->tokens = min_t(u64, WGT_RATELIMIT_MAX_TOKENS, bucket->tokens + age);
+	bucket->last_ns += age;
 	if (bucket->tokens >= WGT_RATELIMIT_COST) {
 		bucket->tokens -= WGT_RATELIMIT_COST;
 		allow = true;
@@ -94,14 +98,13 @@ out:
 /* Drop every bucket idle for a second (all of them when @all). */
 static void wgt_ratelimiter_collect(struct wgt_ratelimiter *rl, bool all)
 {
-	u64 now = wgt_now_ns();
 	struct wgt_bucket *bucket;
 	struct hlist_node *tmp;
 	unsigned int i;
 
 	spin_lock_bh(&rl->lock);
 	hash_for_each_safe(rl->buckets, i, tmp, bucket, node) {
-		if (all || now - bucket->last_ns > NSEC_PER_SEC) {
+		if (all || wgt_age_ns(bucket->last_ns) > NSEC_PER_SEC) {
 			hash_del(&bucket->node);
 			kfree(bucket);
 			rl->count--;

@@ -101,17 +101,17 @@ static u32 wgt_classify(struct sk_buff *skb)
 /* Under load means the queue is long now, or was within the last second. */
 static bool wgt_under_load(struct wgt_device *wg)
 {
-	u64 now = wgt_now_ns(), last;
+	u64 last;
 
 	if (skb_queue_len(&wg->handshake_queue) >= WGT_UNDER_LOAD_HANDSHAKES) {
-		if (!atomic64_xchg(&wg->last_under_load_ns, now))
+		if (!atomic64_xchg(&wg->last_under_load_ns, wgt_now_ns()))
 			trace_under_load(wg->dev, true);
 		return true;
 	}
 	last = atomic64_read(&wg->last_under_load_ns);
 	if (!last)
 		return false;
-	if (now - last < NSEC_PER_SEC)
+	if (wgt_age_ns(last) < NSEC_PER_SEC)
 		return true;
 	if (atomic64_cmpxchg(&wg->last_under_load_ns, last, 0) == last)
 		trace_under_load(wg->dev, false);
@@ -231,8 +231,7 @@ static bool wgt_decrypt_skb(struct sk_buff *skb)
 	int num_frags;
 
 	/* A session past its age may not be used even to receive. */
-	if (wgt_now_ns() - keypair->birthdate_ns >
-	    wgt_seconds_ns(WGT_REJECT_AFTER_TIME))
+	if (wgt_age_ns(keypair->birthdate_ns) > wgt_seconds_ns(WGT_REJECT_AFTER_TIME))
 		goto out;
 	num_frags = skb_cow_data(skb, 0, &trailer);
 	if (num_frags < 0 || num_frags > ARRAY_SIZE(sg))
@@ -336,7 +335,7 @@ static void wgt_rekey_before_reject(struct wgt_peer *peer)
 		return;
 	keypair = wgt_keypairs_current(&peer->keypairs);
 	old = keypair && keypair->i_am_initiator && READ_ONCE(keypair->sending_valid) &&
-	      wgt_now_ns() - keypair->birthdate_ns >
+	      wgt_age_ns(keypair->birthdate_ns) >
 			wgt_seconds_ns(WGT_REJECT_AFTER_TIME) - margin;
 	wgt_keypair_put(keypair);
 	if (old) {

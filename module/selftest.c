@@ -17,9 +17,11 @@
 #include <asm/unaligned.h>
 #include <linux/etherdevice.h>
 #include <linux/ktime.h>
+#include <linux/ip.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/udp.h>
 
 #include "allowedips.h"
 #include "cookie.h"
@@ -669,7 +671,7 @@ static bool wgt_st_rekey_rule(void)
 		atomic64_set(&keypair->sending_counter, WGT_REKEY_AFTER_MESSAGES + 1);
 		right &= wgt_keypair_wants_rekey(keypair);
 		atomic64_set(&keypair->sending_counter, 0);
-		/* Unsigned: right even when the clock is younger than that. */
+		/* Wraps when the clock is younger than that: the age is still right. */
 		keypair->birthdate_ns = now - wgt_seconds_ns(WGT_REKEY_AFTER_TIME + 1);
 		right &= wgt_keypair_wants_rekey(keypair) == initiator;
 		if (!right)
@@ -678,6 +680,51 @@ static bool wgt_st_rekey_rule(void)
 		ok &= right;
 	}
 	kfree(keypair);
+	return ok;
+}
+
+/*
+ * An age is never negative (chapter 3, "Timers"). Another CPU may store a
+ * time it read after this CPU read the clock: the cookie secret, stamped
+ * so, is fresh, and answering a handshake must not rotate it.
+ */
+static bool wgt_st_clock_ahead(void)
+{
+	struct wgt_cookie_checker *checker;
+	struct wgt_msg_cookie_reply reply;
+	u8 secret[WGT_HASH_LEN];
+	struct sk_buff *skb;
+	struct udphdr *udp;
+	struct iphdr *ip;
+	bool ok;
+
+	checker = kmalloc(sizeof(*checker), GFP_KERNEL);
+	skb = alloc_skb(sizeof(*ip) + sizeof(*udp) + sizeof(struct wgt_msg_macs),
+			GFP_KERNEL);
+	if (!checker || !skb) {
+		kfree(checker);
+		kfree_skb(skb);
+		return false;
+	}
+	/* A handshake message from 192.0.2.1:51820, as the receive path has it. */
+	skb->protocol = htons(ETH_P_IP);
+	skb_reset_network_header(skb);
+	ip = skb_put_zero(skb, sizeof(*ip));
+	ip->saddr = htonl(0xc0000201);
+	skb_set_transport_header(skb, sizeof(*ip));
+	udp = skb_put_zero(skb, sizeof(*udp));
+	udp->source = htons(51820);
+	skb_put_zero(skb, sizeof(struct wgt_msg_macs));
+
+	wgt_cookie_checker_init(checker);
+	memcpy(secret, checker->secret, sizeof(secret));
+	checker->secret_birth_ns = wgt_now_ns() + NSEC_PER_SEC;
+	wgt_cookie_make_reply(checker, &reply, skb, 0);
+	ok = !memcmp(secret, checker->secret, sizeof(secret));
+	if (!ok)
+		pr_info("# a cookie secret stamped ahead of our clock was rotated\n");
+	kfree_skb(skb);
+	kfree_sensitive(checker);
 	return ok;
 }
 
@@ -849,7 +896,7 @@ int __init wgt_selftest_run(void)
 		goto out;
 
 	pr_info("KTAP version 1\n");
-	pr_info("1..13\n");
+	pr_info("1..14\n");
 	wgt_st_result(st, wgt_st_corner_cases(st),
 		      "allowedips: corner cases (/0, /32, /128, nesting, moves)");
 	wgt_st_result(st, wgt_st_merge(st),
@@ -876,6 +923,8 @@ int __init wgt_selftest_run(void)
 		      "handshake: fixed-input vectors, matching keys, replay refused");
 	wgt_st_result(st, wgt_st_rekey_rule(),
 		      "rekey: by age the initiator only, by messages either side");
+	wgt_st_result(st, wgt_st_clock_ahead(),
+		      "clock: a time stored ahead of this CPU's read is age 0, not old");
 	wgt_st_result(st, wgt_st_pipeline(),
 		      "pipeline: a full ring leaves the packet out and wakes the consumer");
 	wgt_st_bench(st, AF_INET, 1000);

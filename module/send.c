@@ -44,8 +44,7 @@ void wgt_send_handshake_initiation(struct wgt_peer *peer, bool is_retry)
 	u64 last = atomic64_read(&peer->last_sent_handshake_ns);
 
 	if (!is_retry) {
-		if (last && wgt_now_ns() - last <
-			    wgt_seconds_ns(WGT_REKEY_TIMEOUT))
+		if (last && wgt_age_ns(last) < wgt_seconds_ns(WGT_REKEY_TIMEOUT))
 			return;
 		peer->handshake_attempts = 0;
 	}
@@ -135,8 +134,7 @@ void wgt_send_cookie_reply(struct wgt_device *wg, struct sk_buff *skb,
 static bool wgt_keypair_can_send(struct wgt_keypair *keypair)
 {
 	return keypair && READ_ONCE(keypair->sending_valid) &&
-	       wgt_now_ns() - keypair->birthdate_ns <
-			wgt_seconds_ns(WGT_REJECT_AFTER_TIME) &&
+	       wgt_age_ns(keypair->birthdate_ns) < wgt_seconds_ns(WGT_REJECT_AFTER_TIME) &&
 	       atomic64_read(&keypair->sending_counter) < WGT_REJECT_AFTER_MESSAGES;
 }
 
@@ -157,8 +155,7 @@ bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 {
 	return atomic64_read(&keypair->sending_counter) > WGT_REKEY_AFTER_MESSAGES ||
 	       (keypair->i_am_initiator &&
-		wgt_now_ns() - keypair->birthdate_ns >
-			wgt_seconds_ns(WGT_REKEY_AFTER_TIME));
+		wgt_age_ns(keypair->birthdate_ns) > wgt_seconds_ns(WGT_REKEY_AFTER_TIME));
 }
 
 /*

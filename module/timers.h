@@ -26,6 +26,24 @@ static inline u64 wgt_now_ns(void)
 	return ktime_get_coarse_boottime_ns();
 }
 
+/**
+ * wgt_age_ns() - how long ago @then_ns was, on the wgt_now_ns() clock
+ * @then_ns: a time read from wgt_now_ns(), here or on another CPU
+ *
+ * Another CPU may store a time read after this CPU's: a time in the
+ * future, here. The difference is taken as signed, so that such a time
+ * is age 0 rather than an unsigned wrap to centuries (which would make a
+ * fresh secret old, or refill a rate limiter's whole burst).
+ *
+ * Return: nanoseconds since @then_ns, or 0 if it is not in the past.
+ */
+static inline u64 wgt_age_ns(u64 then_ns)
+{
+	s64 age = wgt_now_ns() - then_ns;
+
+	return age > 0 ? age : 0;
+}
+
 u64 wgt_seconds_ns(unsigned int seconds);
 unsigned long wgt_seconds_jiffies(unsigned int seconds);
 
