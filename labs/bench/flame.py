@@ -148,9 +148,12 @@ class Kallsyms:
         module has one after its code: its data's __this_module). Between
         a module's last symbol and the next module's first, an address may
         be anything (a BPF program's code, a module perf could not map): it
-        stays unnamed."""
+        stays unnamed. BPF programs are all listed as module "bpf", but each
+        is a block of code of its own, not one of a module's functions laid
+        end to end: the next program's start says nothing of where this one
+        ends, so an address above a BPF program stays unnamed too."""
         i = bisect.bisect_right(self.addrs, ip) - 1
-        if i < 0 or not self.syms[i][1]:
+        if i < 0 or not self.syms[i][1] or self.syms[i][3] == "bpf":
             return None
         j = bisect.bisect_right(self.addrs, self.addrs[i])
         if j == len(self.syms) or self.syms[j][3] != self.syms[i][3]:
