@@ -90,8 +90,11 @@ ktap_from_checks()
 	done
 }
 
+# ktap_finish - exit 1 if any check failed; first, the program's time
+# (make check's budget is the sum of these)
 ktap_finish()
 {
+	echo "# $(basename "$0") took $SECONDS s"
 	[ "$ktap_failed" = 0 ] || exit 1
 	exit 0
 }

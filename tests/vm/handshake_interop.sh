@@ -47,7 +47,6 @@ A=wgt-hia B=wgt-hib
 trace=wgt-hs-interop
 GO_PORT=51900 OUR_PORT=51820
 tmp=$(mktemp -d)
-t_start=$(date +%s)
 
 cleanup()
 {
@@ -288,5 +287,4 @@ else
 fi
 teardown $n
 
-echo "# handshake_interop.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

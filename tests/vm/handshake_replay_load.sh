@@ -47,7 +47,6 @@ FLOOD_PROCS=${FLOOD_PROCS:-2} FLOOD_SOCKETS=${FLOOD_SOCKETS:-32}
 FLOOD_BURST=${FLOOD_BURST:-3000} FLOOD_PAUSE=${FLOOD_PAUSE:-0.3}
 tmp=$(mktemp -d)
 go_name=wgg0 flood_pid='' cap_pid=''
-t_start=$(date +%s)
 
 cleanup()
 {
@@ -253,5 +252,4 @@ ktap_check "(b) wireguard-go completes its handshake during or right after the f
 ktap_check "(b) wgr0 accepted wireguard-go's initiation and made its keypair ($go_accepted, $go_keypairs)" \
 	'[ "$go_accepted" -ge 1 ] && [ "$go_keypairs" -ge 1 ]'
 
-echo "# handshake_replay_load.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

@@ -372,5 +372,4 @@ echo "# wg-quick down: rc $downrc; wgq0 left: $left_if, ip rules left: $left_rul
 ktap_check "wg-quick down: rc $downrc, wgq0 gone ($left_if), its ip rules ($left_rules) and iptables rules ($left_ipt) gone" \
 	'[ "$downrc" = 0 ] && [ "$left_if" = 0 ] && [ "$left_rules" = 0 ] && [ "$left_ipt" = 0 ]'
 
-echo "# outer_packets.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

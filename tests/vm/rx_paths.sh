@@ -53,7 +53,6 @@ BADPINGS=3
 tmp=$(mktemp -d)
 bt_pid=''
 taken_trace=wgt-rx-paths
-t_start=$(date +%s)
 
 cleanup()
 {
@@ -306,5 +305,4 @@ echo "# all rx_drop events bpftrace saw, by device and reason:"
 grep '^drop ' "$tmp/bt.out" | sed -f <("$WGTOUR_ROOT/traces/reasons.sh" --sed) |
 	sort | uniq -c | sed 's/^/#   /'
 
-echo "# rx_paths.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

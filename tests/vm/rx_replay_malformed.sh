@@ -58,7 +58,6 @@ trace=wgt-rx-replay
 tool=$WGTOUR_ROOT/tests/lib/rx_peer.py
 tmp=$(mktemp -d)
 peer_pid=
-t_start=$(date +%s)
 
 cleanup()
 {
@@ -172,5 +171,4 @@ ip netns del $P
 ktap_check "the namespaces deleted, every device, peer and keypair is freed" 'wgt_all_freed'
 wgt_no_report rx_replay_malformed.sh
 
-echo "# rx_replay_malformed.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

@@ -56,7 +56,6 @@ A=wgt-tma B=wgt-tmb
 trace=wgt-timers
 tmp=$(mktemp -d)
 listen_pid=
-t_start=$(date +%s)
 
 cleanup()
 {
@@ -279,5 +278,4 @@ ktap_check "zeroing: wgb0 erases its keys $db s after its last session (want $ze
 	'in_window "$db"'
 echo "# trace overrun: $(wgt_trace_overrun $trace) events lost"
 
-echo "# timers.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

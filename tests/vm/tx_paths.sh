@@ -450,5 +450,4 @@ ktap_check "rekey: pings answered across $((ini - 1)) rekeys (${got:-0} of ${sen
 trdump | wgt_trace_tally tx_drop
 ktap_check "rekey: no tx_drop on either device ($drops)" '[ "$drops" = 0 ]'
 
-echo "# tx_paths.sh took $(($(date +%s) - t_start)) s"
 ktap_finish

@@ -156,7 +156,6 @@ scenario 2 b -
 scenario 3 a psk
 scenario 4 b psk
 
-echo "# stock_interop.sh took $(($(date +%s) - t_start)) s"
 if [ "$ktap_failed" = 0 ]; then
 	rm -rf "$dir" "$root/build/vm/runs/$id-a" "$root/build/vm/runs/$id-b"
 else
