@@ -4,6 +4,7 @@
 
 usage: labs/bench/flame.py RAWDIR OUTDIR     (make profile: build/profile/raw
                                               build/profile)
+       labs/bench/flame.py --table FOLDED...  the stage table of folded stacks
 
 RAWDIR holds, per variant (ours, stock; those present), what
 labs/bench/profile-guest.sh wrote in the lab VM:
@@ -17,7 +18,12 @@ labs/bench/profile-guest.sh wrote in the lab VM:
 
 OUTDIR gets, per variant, folded-VARIANT.txt (one line per distinct stack,
 "process;outermost;...;innermost COUNT", the folded form other flame-graph
-tools read) and flame-VARIANT.svg, and stages.txt, the table (also printed).
+tools read; see MARK for how a frame's name says whose it is) and
+flame-VARIANT.svg, and stages.txt, the table (also printed). The table and
+the graphs are made from the folded stacks, so a folded file alone makes
+them again: --table prints the table of folded files, each file's variant
+the last word of its name (folded-ours.txt, ch98-folded-stock.txt), and
+lines that start with "#" are comments.
 
 The stack of each sample is read as perf prints it; the process name
 becomes its outermost frame, with a per-CPU thread's suffix cut off
@@ -123,6 +129,30 @@ class Frame:
         self.name, self.module, self.kernel = name, module, kernel
 
 
+# A frame's name in the folded form carries what the stage rules and the
+# colours need beyond the name: a kernel frame's ends in "_[k]" (the mark
+# stackcollapse-perf.pl --kernel writes, which flamegraph.pl colours by and
+# strips from what it shows), a module's frame's in "_[MODULE]"
+# ("_[wireguard]"; ours: flamegraph.pl shows it), a user-space frame's in
+# nothing. A name alone does not say it (memset is
+# user space's and the kernel's; stock's static send4 has no wg_), and the
+# book draws chapter 98's flame graphs from folded stacks alone.
+MARK = re.compile(r"^(.*)_\[([^\]]+)\]$")
+
+
+def marked(f):
+    """The frame's name as the folded form writes it."""
+    return "%s_[%s]" % (f.name, f.module or "k") if f.kernel else f.name
+
+
+def unmarked(text):
+    """The Frame a folded name stands for (the inverse of marked())."""
+    m = MARK.match(text)
+    if not m:
+        return Frame(text, "", False)
+    return Frame(m.group(1), "" if m.group(2) == "k" else m.group(2), True)
+
+
 class Kallsyms:
     """The symbols of a /proc/kallsyms copy, every type, by address."""
 
@@ -210,8 +240,35 @@ def parse(text, kallsyms=None):
 def fold(samples):
     folded = collections.Counter()
     for comm, frames in samples:
-        folded[";".join([comm] + [f.name for f in reversed(frames)])] += 1
+        folded[";".join([comm] + [marked(f) for f in reversed(frames)])] += 1
     return folded
+
+
+def unfold(folded):
+    """The folded stacks as [(process, [Frame, innermost first], count)]."""
+    out = []
+    for stack, n in folded.items():
+        names = stack.split(";")
+        out.append((names[0], [unmarked(t) for t in reversed(names[1:])], n))
+    return out
+
+
+def read_folded(path):
+    folded = collections.Counter()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                stack, n = line.rstrip("\n").rsplit(" ", 1)
+                folded[stack] += int(n)
+    return folded
+
+
+def variant_of(path):
+    """ours or stock: the last word of a folded file's name."""
+    v = os.path.splitext(os.path.basename(path))[0].split("-")[-1]
+    if v not in VARIANTS:
+        sys.exit("flame.py: %s: the name ends in neither of %s" % (path, ", ".join(VARIANTS)))
+    return v
 
 
 def base(name):
@@ -261,16 +318,17 @@ def stage(frames):
     return "other", tunnel
 
 
-def stages(samples):
+def stages(folded):
     """{stage: [samples, of which under the tunnel]} and the totals."""
     counts = {name: [0, 0] for name, _ in STAGES}
-    tunnel_total = 0
-    for _, frames in samples:
+    total = tunnel_total = 0
+    for _, frames, n in unfold(folded):
         s, tunnel = stage(frames)
-        counts[s][0] += 1
-        counts[s][1] += tunnel
-        tunnel_total += tunnel
-    return counts, len(samples), tunnel_total
+        counts[s][0] += n
+        counts[s][1] += n * tunnel
+        total += n
+        tunnel_total += n * tunnel
+    return counts, total, tunnel_total
 
 
 def pct(n, total):
@@ -347,25 +405,15 @@ def tree(folded):
     return root
 
 
-def kinds_of(samples):
-    """{frame name: kind} from the parsed samples (a name's module and
-    address space are known there, not in the folded text)."""
-    kinds = {}
-    for comm, frames in samples:
-        kinds[comm] = "process"
-        for f in frames:
-            if f.module == "wgtour" or f.name.startswith("wgt_"):
-                k = "ours"
-            elif f.module == "wireguard" or f.name.startswith("wg_"):
-                k = "stock"
-            elif CRYPTO.match(f.name):
-                k = "crypto"
-            elif not f.kernel:
-                k = "user"
-            else:
-                k = "kernel"
-            kinds.setdefault(f.name, k)
-    return kinds
+def kind(f):
+    """Whose code a frame is: its colour."""
+    if f.module == "wgtour" or f.name.startswith("wgt_"):
+        return "ours"
+    if f.module == "wireguard" or f.name.startswith("wg_"):
+        return "stock"
+    if CRYPTO.match(f.name):
+        return "crypto"
+    return "kernel" if f.kernel else "user"
 
 
 def colour(name, kind):
@@ -384,7 +432,7 @@ def label(name, width):
     return name[:fits - 2] + ".." if fits >= 4 else ""
 
 
-def svg(folded, kinds, title, subtitle):
+def svg(folded, title, subtitle):
     root = tree(folded)
     total = root.count or 1
 
@@ -401,21 +449,23 @@ def svg(folded, kinds, title, subtitle):
     height = HEAD + depth(root) * ROW + MARGIN
     o = svg_start(WIDTH, height, FONT, title, subtitle=subtitle)
     x = MARGIN
-    for kind, legend, _ in KINDS:
-        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(kind, kind)}"/>')
+    for k, legend, _ in KINDS:
+        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(k, k)}"/>')
         o.append(f'<text x="{x + 16}" y="62">{escape(legend)}</text>')
         x += 28 + len(legend) * 6.5
 
     def draw(node, x, level):
         w = node.count * scale
         y = height - MARGIN - (level + 1) * ROW
-        kind = "process" if node is root else kinds.get(node.name, "kernel")
+        f = unmarked(node.name)
+        # the bottom row (all) and the one above it, the processes
+        k = "process" if level < 2 else kind(f)
         share = 100.0 * node.count / total
-        o.append(f'<g><title>{escape(node.name)}: {node.count} samples, '
+        o.append(f'<g><title>{escape(f.name)}: {node.count} samples, '
                  f'{share:.2f} %</title>'
                  f'<rect class="frame" x="{x:.2f}" y="{y}" width="{w:.2f}" '
-                 f'height="{ROW - 1}" fill="{colour(node.name, kind)}"/>')
-        text = label(node.name, w)
+                 f'height="{ROW - 1}" fill="{colour(f.name, k)}"/>')
+        text = label(f.name, w)
         if text:
             o.append(f'<text x="{x + 3:.2f}" y="{y + ROW - 5}">{escape(text)}</text>')
         o.append('</g>')
@@ -435,6 +485,10 @@ def svg(folded, kinds, title, subtitle):
 
 
 def main(argv):
+    if len(argv) >= 3 and argv[1] == "--table":
+        results = {variant_of(p): stages(read_folded(p)) for p in argv[2:]}
+        sys.stdout.write(table(results))
+        return
     if len(argv) != 3:
         sys.exit(__doc__.split("\n\n")[1])
     raw, out = argv[1], argv[2]
@@ -451,12 +505,12 @@ def main(argv):
         with open(os.path.join(out, "folded-%s.txt" % v), "w") as f:
             for stack in sorted(folded):
                 f.write("%s %d\n" % (stack, folded[stack]))
-        results[v] = stages(samples)
+        results[v] = stages(folded)
         counts, total, tunnel = results[v]
         top = ", ".join("%s %s %%" % (name, pct(n, total).strip())
                         for name, (n, _) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:3])
         with open(os.path.join(out, "flame-%s.svg" % v), "w") as f:
-            f.write(svg(folded, kinds_of(samples), "%s: where the CPUs' time goes" % LABELS[v],
+            f.write(svg(folded, "%s: where the CPUs' time goes" % LABELS[v],
                         "%d samples (cpu-clock, all CPUs), %d under the tunnel; "
                         "widest stages: %s. Hover a frame for its name and count; "
                         "frames under %.1f px are left out."

@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out" "$tmp/plain" "$tmp/plain-out"
 cp "$data"/*.script.txt "$tmp/plain/"
 
-ktap_plan 7
+ktap_plan 8
 
 python3 labs/bench/flame.py "$data" "$tmp/out" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -42,7 +42,9 @@ ktap_check "flame.py runs on the fixture, exits 0, writes the SVGs, folded stack
 # the process first (its per-CPU "/N..." cut off), "+0x.." offsets dropped,
 # an unnamed frame named after its map ("[libc.so.6]"), or "[unknown
 # kernel]" in the kernel's half of the address space (16 hex digits from
-# ffff8...) when the map is unknown too; one line per stack with its count.
+# ffff8...) when the map is unknown too; a frame in that half marked
+# "_[k]", or "_[MODULE]" when its map is a module's ("[wireguard]");
+# one line per stack with its count.
 awk_fold()
 {
 	awk '
@@ -58,12 +60,21 @@ awk_fold()
 		rest = substr(line, length(addr) + 2)
 		dso = rest; sub(/^[^(]*\(/, "", dso); sub(/\)[ \t]*$/, "", dso)
 		name = rest; sub(/ \(.*$/, "", name); sub(/\+0x[0-9a-f]+$/, "", name)
+		kernel = length(addr) == 16 && addr ~ /^ffff[89a-f]/
+		mark = ""
+		if (kernel) {
+			mark = "k"
+			if (dso ~ /^\[/ && dso != "[kernel.kallsyms]" && dso != "[unknown]") {
+				mark = dso; gsub(/[][]/, "", mark)
+			}
+			mark = "_[" mark "]"
+		}
 		if (name == "[unknown]" && dso != "[unknown]") {
 			gsub(/[][]/, "", dso); k = split(dso, p, "/"); name = "[" p[k] "]"
-		} else if (name == "[unknown]" && length(addr) == 16 && addr ~ /^ffff[89a-f]/) {
+		} else if (name == "[unknown]" && kernel) {
 			name = "[unknown kernel]"
 		}
-		f[++n] = name
+		f[++n] = name mark
 	}
 	END { flush(); for (s in count) print s, count[s] }' "$1" | sort
 }
@@ -75,7 +86,7 @@ for v in ours stock; do
 	ktap_check "$v: the folded stacks and counts are those awk works out from the perf script text" \
 		'cmp -s "$tmp/awk-$v.txt" "$tmp/plain-out/folded-$v.txt"'
 done
-sed 's/;\[wgtour\] 1$/;wgt_replay_check 1/' "$tmp/awk-ours.txt" | sort > "$tmp/awk-ours-named.txt"
+sed 's/;\[wgtour\]_\[wgtour\] 1$/;wgt_replay_check_[wgtour] 1/' "$tmp/awk-ours.txt" | sort > "$tmp/awk-ours-named.txt"
 diff -u "$tmp/awk-ours-named.txt" "$tmp/out/folded-ours.txt" | head -20 | sed 's/^/# /'
 ktap_check "with ours.kallsyms, the module frame perf left unnamed is wgt_replay_check; nothing else changes (not a frame between two modules, nor one between two BPF programs)" \
 	'! cmp -s "$tmp/awk-ours.txt" "$tmp/awk-ours-named.txt" &&
@@ -125,6 +136,14 @@ diff -u "$tmp/want-rows.txt" "$tmp/got-rows.txt" | sed 's/^/# /'
 ktap_check "stages.txt: per stage the samples and shares worked out by hand, ours and stock side by side" \
 	'cmp -s "$tmp/want-rows.txt" "$tmp/got-rows.txt"'
 
+# The folded stacks alone make the table again (the marks carry user space,
+# kernel and module): what the book's figures of chapter 98 are drawn from.
+python3 labs/bench/flame.py --table "$tmp/out/folded-ours.txt" "$tmp/out/folded-stock.txt" \
+	> "$tmp/table-folded.txt"
+diff -u "$tmp/out/stages.txt" "$tmp/table-folded.txt" | head -20 | sed 's/^/# /'
+ktap_check "flame.py --table on the folded stacks prints stages.txt again" \
+	'cmp -s "$tmp/out/stages.txt" "$tmp/table-folded.txt"'
+
 # svg_check SVG FOLDED: the SVG parses as XML; one rectangle per node of the
 # tree of stacks (each distinct prefix of a folded line, and the root),
 # each titled with its name and that node's count; the root's count is all
@@ -148,7 +167,8 @@ for line in open(sys.argv[2]):
         want[(i, frames[i - 1], ";".join(frames[:i]))] += int(n)
 nodes = collections.Counter({("all", total): 1})
 for (_, name, _), n in want.items():
-    nodes[(name, n)] += 1
+    # shown without its mark ("_[k]", "_[wireguard]"; flame.py's MARK)
+    nodes[(re.sub(r"_\[[^]]+\]$", "", name), n)] += 1
 got = collections.Counter()
 hues = {}
 for g in root.iter(ns + "g"):
