@@ -5,6 +5,8 @@
 usage: labs/bench/flame.py RAWDIR OUTDIR     (make profile: build/profile/raw
                                               build/profile)
        labs/bench/flame.py --table FOLDED...  the stage table of folded stacks
+       labs/bench/flame.py --book FOLDED      the book-size flame graph of
+                                              folded stacks (SVG, on stdout)
 
 RAWDIR holds, per variant (ours, stock; those present), what
 labs/bench/profile-guest.sh wrote in the lab VM:
@@ -18,8 +20,10 @@ labs/bench/profile-guest.sh wrote in the lab VM:
 
 OUTDIR gets, per variant, folded-VARIANT.txt (one line per distinct stack,
 "process;outermost;...;innermost COUNT", the folded form other flame-graph
-tools read; see MARK for how a frame's name says whose it is) and
-flame-VARIANT.svg, and stages.txt, the table (also printed). The table and
+tools read; see MARK for how a frame's name says whose it is),
+flame-VARIANT.svg and flame-VARIANT-book.svg (the flame graph, and the
+same narrower for the book: see BOOK), and stages.txt, the table (also
+printed). The table and
 the graphs are made from the folded stacks, so a folded file alone makes
 them again: --table prints the table of folded files, each file's variant
 the last word of its name (folded-ours.txt, ch98-folded-stock.txt), and
@@ -371,10 +375,27 @@ def table(results):
 # share of the samples, its children on top of it, sorted by name as the
 # folded form does (so neighbours are not ordered by time: the x axis is not
 # time).
-WIDTH, MARGIN, ROW, FONT = 1200, 10, 17, 12
-CHAR_W = FONT * 0.6          # monospace: an advance of about 0.6 em
-MIN_PX = 0.5                 # narrower frames are not drawn (see svg())
-HEAD = 74                    # title, subtitle, legend
+MARGIN = 10
+MONO_EM = 0.6                # monospace: an advance of about 0.6 em
+SANS_EM = 6.5 / 12           # a guess at sans-serif's, for the legend
+# Two sizes, one drawing (svg()): the picture's width, the font size and
+# row height in px, and min_px, the narrowest frame drawn. A narrower one
+# is left out, and so is what stands on it: it could not be seen or
+# pointed at, and a lone deep stack of one sample would make the picture
+# as tall as itself. The gap it leaves on top of its caller is its time.
+Layout = collections.namedtuple("Layout", "width font row min_px")
+# make profile's, for a browser window: hover a frame for its name.
+FULL = Layout(1200, 12, 17, 0.5)
+# The book's (chapter 98 draws it from traces/samples/ch98-folded-*.txt):
+# 350 px wide, it shows whole at its natural size in the book's narrowest
+# page (docs/book/book.css makes a figure 100vw - 3rem wide, 352 px in a
+# 400-px window) and at 1280 px, so its 10-px text is 10 px as shown, over
+# the 9 px docs/book/browser.py asks for. A picture in a page shows no
+# tooltips: only the frames of at least BOOK_SHARE of the samples are
+# drawn, wide enough to see and most of them to label; the others are
+# left out, not merged.
+BOOK_SHARE = 0.01
+BOOK = Layout(350, 10, 14, BOOK_SHARE * (350 - 2 * MARGIN))
 KINDS = [
     # kind, legend, (hue, saturation range, lightness range)
     ("ours", "wgtour.ko (wgt_*)", (25, 85, 55)),
@@ -424,39 +445,50 @@ def colour(name, kind):
     return "hsl(%d,%d%%,%d%%)" % ((hue + h - 6) % 360, sat, light - 6 + h)
 
 
-def label(name, width):
-    """The name clipped to what fits in width pixels, or "" if too little."""
-    fits = int((width - 6) / CHAR_W)
+def label(name, width, font):
+    """The name clipped to what fits in width pixels (3 px of padding each
+    side), or "" if too little: a name cut to fewer than 5 letters ("tc..",
+    "ch..") says nothing, and the book's pictures have no tooltip."""
+    fits = int((width - 6) / (font * MONO_EM))
     if fits >= len(name):
         return name
-    return name[:fits - 2] + ".." if fits >= 4 else ""
+    return name[:fits - 2] + ".." if fits - 2 >= 5 else ""
 
 
-def svg(folded, title, subtitle):
+def svg(folded, title, subtitle, lay=FULL):
     root = tree(folded)
     total = root.count or 1
 
-    scale = (WIDTH - 2 * MARGIN) / total
-    # A frame narrower than MIN_PX is not drawn, nor what stands on it: it
-    # could not be seen or pointed at, and a lone deep stack of one sample
-    # would make the picture as tall as itself.
-    min_count = MIN_PX / scale
+    scale = (lay.width - 2 * MARGIN) / total
+    min_count = lay.min_px / scale
 
     def depth(node):
         return 1 + max((depth(c) for c in node.children.values() if c.count >= min_count),
                        default=0)
 
-    height = HEAD + depth(root) * ROW + MARGIN
-    o = svg_start(WIDTH, height, FONT, title, subtitle=subtitle)
-    x = MARGIN
-    for k, legend, _ in KINDS:
-        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(k, k)}"/>')
-        o.append(f'<text x="{x + 16}" y="62">{escape(legend)}</text>')
-        x += 28 + len(legend) * 6.5
+    # The legend under the subtitle, one row of kinds, wrapped where the
+    # width ends (the book's takes three rows).
+    legend, x, y = [], MARGIN, 52
+    for k, words, _ in KINDS:
+        w = lay.font + 4 + len(words) * SANS_EM * lay.font
+        if x > MARGIN and x + w > lay.width - MARGIN:
+            x, y = MARGIN, y + lay.font + 6
+        legend.append(f'<rect x="{x:g}" y="{y}" width="{lay.font}" height="{lay.font}" '
+                      f'fill="{colour(k, k)}"/>')
+        legend.append(f'<text x="{x + lay.font + 4:g}" y="{y + lay.font - 2}">{escape(words)}</text>')
+        x += w + 12
+    head = y + lay.font + 10
+    row = lay.row
+    height = head + depth(root) * row + MARGIN
+    # its <title> first: the name a browser (and docs/book/browser.py)
+    # gives the picture
+    o = svg_start(lay.width, height, lay.font, title,
+                  [f'<title>{escape(title)}</title>'], subtitle=subtitle)
+    o += legend
 
     def draw(node, x, level):
         w = node.count * scale
-        y = height - MARGIN - (level + 1) * ROW
+        y = height - MARGIN - (level + 1) * row
         f = unmarked(node.name)
         # the bottom row (all) and the one above it, the processes
         k = "process" if level < 2 else kind(f)
@@ -464,10 +496,10 @@ def svg(folded, title, subtitle):
         o.append(f'<g><title>{escape(f.name)}: {node.count} samples, '
                  f'{share:.2f} %</title>'
                  f'<rect class="frame" x="{x:.2f}" y="{y}" width="{w:.2f}" '
-                 f'height="{ROW - 1}" fill="{colour(f.name, k)}"/>')
-        text = label(f.name, w)
+                 f'height="{row - 1}" fill="{colour(f.name, k)}"/>')
+        text = label(f.name, w, lay.font)
         if text:
-            o.append(f'<text x="{x + 3:.2f}" y="{y + ROW - 5}">{escape(text)}</text>')
+            o.append(f'<text x="{x + 3:.2f}" y="{y + row - 5}">{escape(text)}</text>')
         o.append('</g>')
         for name in sorted(node.children):
             child = node.children[name]
@@ -484,7 +516,18 @@ def svg(folded, title, subtitle):
     return "\n".join(o) + "\n"
 
 
+def book_svg(folded, variant):
+    """The book-size flame graph (BOOK) of a variant's folded stacks."""
+    total = sum(folded.values())
+    return svg(folded, LABELS[variant],
+               "%d samples; frames under %g %% of them left out" % (total, 100 * BOOK_SHARE),
+               BOOK)
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--book":
+        sys.stdout.write(book_svg(read_folded(argv[2]), variant_of(argv[2])))
+        return
     if len(argv) >= 3 and argv[1] == "--table":
         results = {variant_of(p): stages(read_folded(p)) for p in argv[2:]}
         sys.stdout.write(table(results))
@@ -514,7 +557,9 @@ def main(argv):
                         "%d samples (cpu-clock, all CPUs), %d under the tunnel; "
                         "widest stages: %s. Hover a frame for its name and count; "
                         "frames under %.1f px are left out."
-                        % (total, tunnel, top, MIN_PX)))
+                        % (total, tunnel, top, FULL.min_px)))
+        with open(os.path.join(out, "flame-%s-book.svg" % v), "w") as f:
+            f.write(book_svg(folded, v))
     if not results:
         sys.exit("flame.py: no VARIANT.script.txt in %s" % raw)
     text = table(results)

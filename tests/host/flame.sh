@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out" "$tmp/plain" "$tmp/plain-out"
 cp "$data"/*.script.txt "$tmp/plain/"
 
-ktap_plan 8
+ktap_plan 10
 
 python3 labs/bench/flame.py "$data" "$tmp/out" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -36,6 +36,7 @@ sed 's/^/# /' "$tmp/table.txt" "$tmp/err.txt"
 ktap_check "flame.py runs on the fixture, exits 0, writes the SVGs, folded stacks and stages.txt" \
 	'[ "$rc" = 0 ] && cmp -s "$tmp/table.txt" "$tmp/out/stages.txt" &&
 	 [ -s "$tmp/out/flame-ours.svg" ] && [ -s "$tmp/out/flame-stock.svg" ] &&
+	 [ -s "$tmp/out/flame-ours-book.svg" ] && [ -s "$tmp/out/flame-stock-book.svg" ] &&
 	 [ -s "$tmp/out/folded-ours.txt" ] && [ -s "$tmp/out/folded-stock.txt" ]'
 
 # awk_fold FILE: the stacks of a perf script text folded, outermost first,
@@ -144,33 +145,56 @@ diff -u "$tmp/out/stages.txt" "$tmp/table-folded.txt" | head -20 | sed 's/^/# /'
 ktap_check "flame.py --table on the folded stacks prints stages.txt again" \
 	'cmp -s "$tmp/out/stages.txt" "$tmp/table-folded.txt"'
 
-# svg_check SVG FOLDED: the SVG parses as XML; one rectangle per node of the
-# tree of stacks (each distinct prefix of a folded line, and the root),
-# each titled with its name and that node's count; the root's count is all
-# the samples; every text at least 11 px; wgt_*, wg_* and ChaCha20 or
-# Poly1305 frames coloured by kind (ours orange, stock blue, crypto
-# purple: hues 19-31, 199-211, 274-286).
+# svg_check SVG FOLDED [book]: the SVG parses as XML; one rectangle per
+# node of the tree of stacks drawn (each distinct prefix of a folded line,
+# and the root), each titled with its name (without its mark) and that
+# node's count; the root's count is all the samples; every labelled
+# frame's text fits in its rectangle (monospace, DejaVu Sans Mono's advance
+# of 0.602 em, what Chromium draws monospace with on Debian); wgt_*, wg_*
+# and ChaCha20 or Poly1305 frames coloured by kind (ours orange, stock
+# blue, crypto purple: hues 19-31, 199-211, 274-286). The full graph draws
+# every node of the fixture and its text is at least 11 px. The book's
+# draws the nodes of at least the share its subtitle says ("frames under
+# N % of them left out"), those only, and its text is legible by
+# docs/book/browser.py's rule (LEGIBLE_PX, at WIDTHS) where the book shows
+# it: whole, at its own width, in a 400-px page, whose figures are 100vw -
+# 3rem wide (docs/book/book.css), so at most 352 px.
 svg_check()
 {
-	python3 - "$1" "$2" <<'EOF'
+	python3 - "$@" <<'EOF'
 import collections, re, sys
 import xml.etree.ElementTree as ET
+sys.path.insert(0, "docs/book")
+from browser import LEGIBLE_PX, WIDTHS  # noqa: E402
 ns = "{http://www.w3.org/2000/svg}"
+book = sys.argv[3:] == ["book"]
 root = ET.parse(sys.argv[1]).getroot()
 want = collections.Counter()
 total = 0
 for line in open(sys.argv[2]):
+    if line.startswith("#"):
+        continue
     stack, n = line.rsplit(" ", 1)
     frames = stack.split(";")
     total += int(n)
     for i in range(1, len(frames) + 1):
         want[(i, frames[i - 1], ";".join(frames[:i]))] += int(n)
+min_share = 0.0
+if book:
+    m = re.search(r"frames under ([\d.]+) % of them left out", ET.tostring(root, encoding="unicode"))
+    min_share = float(m.group(1)) / 100 if m else 1.0
+    # a node is drawn when it and every node under it have that share
+    share = {stack: n / total for (_, _, stack), n in want.items()}
+    want = collections.Counter({k: n for k, n in want.items()
+                                if all(share[";".join(k[2].split(";")[:i])] >= min_share
+                                       for i in range(1, k[0] + 1))})
 nodes = collections.Counter({("all", total): 1})
 for (_, name, _), n in want.items():
     # shown without its mark ("_[k]", "_[wireguard]"; flame.py's MARK)
     nodes[(re.sub(r"_\[[^]]+\]$", "", name), n)] += 1
 got = collections.Counter()
 hues = {}
+ok = True
 for g in root.iter(ns + "g"):
     rect = g.find(ns + "rect")
     if rect is None or rect.get("class") != "frame":
@@ -178,9 +202,29 @@ for g in root.iter(ns + "g"):
     m = re.match(r"(.*): (\d+) samples, ", g.find(ns + "title").text)
     got[(m.group(1), int(m.group(2)))] += 1
     hues[m.group(1)] = int(re.match(r"hsl\((\d+),", rect.get("fill")).group(1))
-ok = got == nodes
-print("# %d frame rectangles, %d nodes in the folded stacks" % (sum(got.values()), sum(nodes.values())))
-ok &= all(float(t.get("font-size", root.get("font-size"))) >= 11 for t in root.iter(ns + "text"))
+    text = g.find(ns + "text")
+    if text is not None:
+        size = float(text.get("font-size", root.get("font-size")))
+        x, w = float(rect.get("x")), float(rect.get("width"))
+        right = float(text.get("x")) + len(text.text) * 0.602 * size
+        if float(text.get("x")) < x or right > x + w:
+            print("# %r sticks out of its frame: ends at %.1f, the frame at %.1f" % (text.text, right, x + w))
+            ok = False
+print("# %d frame rectangles, %d nodes in the folded stacks%s" % (
+    sum(got.values()), sum(nodes.values()),
+    " of at least %g %% of the samples" % (100 * min_share) if book else ""))
+ok &= got == nodes
+sizes = [float(t.get("font-size", root.get("font-size"))) for t in root.iter(ns + "text")]
+if book:
+    width = float(root.get("width"))
+    view = float(root.get("viewBox").split()[2])
+    for page in WIDTHS:
+        shown = min(width, page - 48)
+        print("# at %d px: shown %g px wide (viewBox %g), smallest text %.1f px"
+              % (page, shown, view, min(sizes) * shown / view))
+        ok &= width <= WIDTHS[0] - 48 and min(sizes) * shown / view >= LEGIBLE_PX
+else:
+    ok &= min(sizes) >= 11
 for name, hue in hues.items():
     if name.startswith("wgt_"):
         ok &= 19 <= hue <= 31
@@ -192,7 +236,9 @@ sys.exit(0 if ok else 1)
 EOF
 }
 for v in ours stock; do
-	ktap_check "flame-$v.svg parses as XML: a rectangle per node of the stacks with its count, legible text, colours by kind" \
+	ktap_check "flame-$v.svg parses as XML: a rectangle per node of the stacks with its count, legible text, labels inside their frames, colours by kind" \
 		'svg_check "$tmp/out/flame-$v.svg" "$tmp/out/folded-$v.txt"'
+	ktap_check "flame-$v-book.svg, the book's size: the nodes of at least the share it says, text legible where the book shows it (400 and 1280 px), labels inside their frames, colours by kind" \
+		'svg_check "$tmp/out/flame-$v-book.svg" "$tmp/out/folded-$v.txt" book'
 done
 ktap_finish
