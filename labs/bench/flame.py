@@ -7,6 +7,8 @@ usage: labs/bench/flame.py RAWDIR OUTDIR     (make profile: build/profile/raw
        labs/bench/flame.py --table FOLDED...  the stage table of folded stacks
        labs/bench/flame.py --book FOLDED      the book-size flame graph of
                                               folded stacks (SVG, on stdout)
+       labs/bench/flame.py --prune N FOLDED   the stacks without their frames
+                                              of fewer than N samples (prune())
 
 RAWDIR holds, per variant (ours, stock; those present), what
 labs/bench/profile-guest.sh wrote in the lab VM:
@@ -267,6 +269,11 @@ def read_folded(path):
     return folded
 
 
+def write_folded(f, folded):
+    for stack in sorted(folded):
+        f.write("%s %d\n" % (stack, folded[stack]))
+
+
 def variant_of(path):
     """ours or stock: the last word of a folded file's name."""
     v = os.path.splitext(os.path.basename(path))[0].split("-")[-1]
@@ -426,6 +433,28 @@ def tree(folded):
     return root
 
 
+def prune(folded, min_count):
+    """The stacks with every frame of fewer than min_count samples (a node
+    of the flame graph's tree) cut off, and what stands on it: its samples
+    stay with its caller, as if the CPU had been there. A process stays
+    whatever its count. Every frame kept keeps its count, so a flame graph
+    that leaves out the frames under min_count or more is drawn the same
+    from the pruned stacks; the stage table is not (a sample whose
+    innermost frames go counts for the first stage below them)."""
+    root = tree(folded)
+    out = collections.Counter()
+    for stack, n in folded.items():
+        names = stack.split(";")
+        node, keep = root.children[names[0]], 1
+        for name in names[1:]:
+            node = node.children[name]
+            if node.count < min_count:
+                break
+            keep += 1
+        out[";".join(names[:keep])] += n
+    return out
+
+
 def kind(f):
     """Whose code a frame is: its colour."""
     if f.module == "wgtour" or f.name.startswith("wgt_"):
@@ -528,6 +557,9 @@ def main(argv):
     if len(argv) == 3 and argv[1] == "--book":
         sys.stdout.write(book_svg(read_folded(argv[2]), variant_of(argv[2])))
         return
+    if len(argv) == 4 and argv[1] == "--prune":
+        write_folded(sys.stdout, prune(read_folded(argv[3]), int(argv[2])))
+        return
     if len(argv) >= 3 and argv[1] == "--table":
         results = {variant_of(p): stages(read_folded(p)) for p in argv[2:]}
         sys.stdout.write(table(results))
@@ -546,8 +578,7 @@ def main(argv):
             samples = parse(f.read(), kallsyms)
         folded = fold(samples)
         with open(os.path.join(out, "folded-%s.txt" % v), "w") as f:
-            for stack in sorted(folded):
-                f.write("%s %d\n" % (stack, folded[stack]))
+            write_folded(f, folded)
         results[v] = stages(folded)
         counts, total, tunnel = results[v]
         top = ", ".join("%s %s %%" % (name, pct(n, total).strip())

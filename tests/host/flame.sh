@@ -17,7 +17,10 @@
 # flame.py must print is worked out here another way: the folded stacks by
 # awk from the text, the stages by hand (tests/host/data/profile/README
 # says which sample is which), the flame graph's nodes from the folded
-# lines.
+# lines. The book's size of the graph is checked on the fixture and on the
+# real run chapter 98 shows (traces/samples/ch98-folded-*.txt): legible
+# where the book shows it, by docs/book/browser.py's rule, every label
+# inside its frame, the frames under the share it states left out.
 . "$(dirname "$0")/../lib/ktap.sh"
 
 cd "$WGTOUR_ROOT" || exit 1
@@ -27,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out" "$tmp/plain" "$tmp/plain-out"
 cp "$data"/*.script.txt "$tmp/plain/"
 
-ktap_plan 10
+ktap_plan 13
 
 python3 labs/bench/flame.py "$data" "$tmp/out" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -235,10 +238,43 @@ for name, hue in hues.items():
 sys.exit(0 if ok else 1)
 EOF
 }
+# prune() (how traces/samples/ch98-folded-*.txt were made small enough for
+# the repository), at 2 samples on the fixture: the same samples in all;
+# every node of 2 samples or more (a prefix of a stack) with the count it
+# had; no node under 2 but a process.
+python3 labs/bench/flame.py --prune 2 "$tmp/out/folded-ours.txt" > "$tmp/pruned-ours.txt"
+prune_check()
+{
+	python3 - "$1" "$2" 2 <<'EOF'
+import collections, sys
+def nodes(path):
+    c = collections.Counter()
+    for line in open(path):
+        stack, n = line.rsplit(" ", 1)
+        frames = stack.split(";")
+        for i in range(1, len(frames) + 1):
+            c[";".join(frames[:i])] += int(n)
+    return c
+full, pruned, least = nodes(sys.argv[1]), nodes(sys.argv[2]), int(sys.argv[3])
+kept = {k: n for k, n in full.items() if n >= least or ";" not in k}
+print("# %d nodes of %d kept" % (len(pruned), len(full)))
+sys.exit(0 if pruned == kept and len(kept) < len(full) else 1)
+EOF
+}
+ktap_check "flame.py --prune 2: every frame of 2 samples or more keeps its count, the others are cut" \
+	'prune_check "$tmp/out/folded-ours.txt" "$tmp/pruned-ours.txt"'
+
 for v in ours stock; do
 	ktap_check "flame-$v.svg parses as XML: a rectangle per node of the stacks with its count, legible text, labels inside their frames, colours by kind" \
 		'svg_check "$tmp/out/flame-$v.svg" "$tmp/out/folded-$v.txt"'
 	ktap_check "flame-$v-book.svg, the book's size: the nodes of at least the share it says, text legible where the book shows it (400 and 1280 px), labels inside their frames, colours by kind" \
 		'svg_check "$tmp/out/flame-$v-book.svg" "$tmp/out/folded-$v.txt" book'
+done
+# What the book shows (chapter 98): the real run's stacks, where the share
+# left out matters.
+for v in ours stock; do
+	python3 labs/bench/flame.py --book "traces/samples/ch98-folded-$v.txt" > "$tmp/ch98-$v.svg"
+	ktap_check "chapter 98's $v graph (flame.py --book traces/samples/ch98-folded-$v.txt): the same checks as the book's size" \
+		'svg_check "$tmp/ch98-$v.svg" "traces/samples/ch98-folded-$v.txt" book'
 done
 ktap_finish
