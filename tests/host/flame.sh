@@ -30,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out" "$tmp/plain" "$tmp/plain-out"
 cp "$data"/*.script.txt "$tmp/plain/"
 
-ktap_plan 13
+ktap_plan 14
 
 python3 labs/bench/flame.py "$data" "$tmp/out" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -277,4 +277,27 @@ for v in ours stock; do
 	ktap_check "chapter 98's $v graph (flame.py --book traces/samples/ch98-folded-$v.txt): the same checks as the book's size" \
 		'svg_check "$tmp/ch98-$v.svg" "traces/samples/ch98-folded-$v.txt" book'
 done
+# The captions' figures are the drawing's: each {.flame} figure of chapter
+# 98 gives its file's sample count and the share flame.py leaves out.
+caption_check()
+{
+	python3 - <<'EOF'
+import glob, re, sys
+sys.path.insert(0, "labs/bench")
+import flame  # noqa: E402
+text = open(glob.glob("chapters/98-*.md")[0]).read()
+figures = re.findall(r"!\[(.*?)\]\((\S+)\)\{\.flame\}", text, re.S)
+ok = len(figures) == 2
+for caption, path in figures:
+    caption = " ".join(caption.split())
+    total = sum(flame.read_folded(path).values())
+    want = ["{:,} samples".format(total), "under %g %%" % (100 * flame.BOOK_SHARE)]
+    missing = [w for w in want if w not in caption]
+    print("# %s: %s" % (path, "missing " + ", ".join(missing) if missing else "ok"))
+    ok &= not missing
+sys.exit(0 if ok else 1)
+EOF
+}
+ktap_check "chapter 98's two flame figures: each caption gives its samples and the share left out, as drawn" \
+	'caption_check'
 ktap_finish
