@@ -4,6 +4,11 @@
 
 usage: labs/bench/flame.py RAWDIR OUTDIR     (make profile: build/profile/raw
                                               build/profile)
+       labs/bench/flame.py --table FOLDED...  the stage table of folded stacks
+       labs/bench/flame.py --book FOLDED      the book-size flame graph of
+                                              folded stacks (SVG, on stdout)
+       labs/bench/flame.py --prune N FOLDED   the stacks without their frames
+                                              of fewer than N samples (prune())
 
 RAWDIR holds, per variant (ours, stock; those present), what
 labs/bench/profile-guest.sh wrote in the lab VM:
@@ -17,7 +22,14 @@ labs/bench/profile-guest.sh wrote in the lab VM:
 
 OUTDIR gets, per variant, folded-VARIANT.txt (one line per distinct stack,
 "process;outermost;...;innermost COUNT", the folded form other flame-graph
-tools read) and flame-VARIANT.svg, and stages.txt, the table (also printed).
+tools read; see MARK for how a frame's name says whose it is),
+flame-VARIANT.svg and flame-VARIANT-book.svg (the flame graph, and the
+same narrower for the book: see BOOK), and stages.txt, the table (also
+printed). The table and
+the graphs are made from the folded stacks, so a folded file alone makes
+them again: --table prints the table of folded files, each file's variant
+the last word of its name (folded-ours.txt, ch98-folded-stock.txt), and
+lines that start with "#" are comments.
 
 The stack of each sample is read as perf prints it; the process name
 becomes its outermost frame, with a per-CPU thread's suffix cut off
@@ -123,6 +135,30 @@ class Frame:
         self.name, self.module, self.kernel = name, module, kernel
 
 
+# A frame's name in the folded form carries what the stage rules and the
+# colours need beyond the name: a kernel frame's ends in "_[k]" (the mark
+# stackcollapse-perf.pl --kernel writes, which flamegraph.pl colours by and
+# strips from what it shows), a module's frame's in "_[MODULE]"
+# ("_[wireguard]"; ours: flamegraph.pl shows it), a user-space frame's in
+# nothing. A name alone does not say it (memset is
+# user space's and the kernel's; stock's static send4 has no wg_), and the
+# book draws chapter 98's flame graphs from folded stacks alone.
+MARK = re.compile(r"^(.*)_\[([^\]]+)\]$")
+
+
+def marked(f):
+    """The frame's name as the folded form writes it."""
+    return "%s_[%s]" % (f.name, f.module or "k") if f.kernel else f.name
+
+
+def unmarked(text):
+    """The Frame a folded name stands for (the inverse of marked())."""
+    m = MARK.match(text)
+    if not m:
+        return Frame(text, "", False)
+    return Frame(m.group(1), "" if m.group(2) == "k" else m.group(2), True)
+
+
 class Kallsyms:
     """The symbols of a /proc/kallsyms copy, every type, by address."""
 
@@ -210,8 +246,40 @@ def parse(text, kallsyms=None):
 def fold(samples):
     folded = collections.Counter()
     for comm, frames in samples:
-        folded[";".join([comm] + [f.name for f in reversed(frames)])] += 1
+        folded[";".join([comm] + [marked(f) for f in reversed(frames)])] += 1
     return folded
+
+
+def unfold(folded):
+    """The folded stacks as [(process, [Frame, innermost first], count)]."""
+    out = []
+    for stack, n in folded.items():
+        names = stack.split(";")
+        out.append((names[0], [unmarked(t) for t in reversed(names[1:])], n))
+    return out
+
+
+def read_folded(path):
+    folded = collections.Counter()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                stack, n = line.rstrip("\n").rsplit(" ", 1)
+                folded[stack] += int(n)
+    return folded
+
+
+def write_folded(f, folded):
+    for stack in sorted(folded):
+        f.write("%s %d\n" % (stack, folded[stack]))
+
+
+def variant_of(path):
+    """ours or stock: the last word of a folded file's name."""
+    v = os.path.splitext(os.path.basename(path))[0].split("-")[-1]
+    if v not in VARIANTS:
+        sys.exit("flame.py: %s: the name ends in neither of %s" % (path, ", ".join(VARIANTS)))
+    return v
 
 
 def base(name):
@@ -261,16 +329,17 @@ def stage(frames):
     return "other", tunnel
 
 
-def stages(samples):
+def stages(folded):
     """{stage: [samples, of which under the tunnel]} and the totals."""
     counts = {name: [0, 0] for name, _ in STAGES}
-    tunnel_total = 0
-    for _, frames in samples:
+    total = tunnel_total = 0
+    for _, frames, n in unfold(folded):
         s, tunnel = stage(frames)
-        counts[s][0] += 1
-        counts[s][1] += tunnel
-        tunnel_total += tunnel
-    return counts, len(samples), tunnel_total
+        counts[s][0] += n
+        counts[s][1] += n * tunnel
+        total += n
+        tunnel_total += n * tunnel
+    return counts, total, tunnel_total
 
 
 def pct(n, total):
@@ -313,10 +382,27 @@ def table(results):
 # share of the samples, its children on top of it, sorted by name as the
 # folded form does (so neighbours are not ordered by time: the x axis is not
 # time).
-WIDTH, MARGIN, ROW, FONT = 1200, 10, 17, 12
-CHAR_W = FONT * 0.6          # monospace: an advance of about 0.6 em
-MIN_PX = 0.5                 # narrower frames are not drawn (see svg())
-HEAD = 74                    # title, subtitle, legend
+MARGIN = 10
+MONO_EM = 0.6                # monospace: an advance of about 0.6 em
+SANS_EM = 6.5 / 12           # a guess at sans-serif's, for the legend
+# Two sizes, one drawing (svg()): the picture's width, the font size and
+# row height in px, and min_px, the narrowest frame drawn. A narrower one
+# is left out, and so is what stands on it: it could not be seen or
+# pointed at, and a lone deep stack of one sample would make the picture
+# as tall as itself. The gap it leaves on top of its caller is its time.
+Layout = collections.namedtuple("Layout", "width font row min_px")
+# make profile's, for a browser window: hover a frame for its name.
+FULL = Layout(1200, 12, 17, 0.5)
+# The book's (chapter 98 draws it from traces/samples/ch98-folded-*.txt):
+# 350 px wide, it shows whole at its natural size in the book's narrowest
+# page (docs/book/book.css makes a figure 100vw - 3rem wide, 352 px in a
+# 400-px window) and at 1280 px, so its 10-px text is 10 px as shown, over
+# the 9 px docs/book/browser.py asks for. A picture in a page shows no
+# tooltips: only the frames of at least BOOK_SHARE of the samples are
+# drawn, wide enough to see and most of them to label; the others are
+# left out, not merged.
+BOOK_SHARE = 0.01
+BOOK = Layout(350, 10, 14, BOOK_SHARE * (350 - 2 * MARGIN))
 KINDS = [
     # kind, legend, (hue, saturation range, lightness range)
     ("ours", "wgtour.ko (wgt_*)", (25, 85, 55)),
@@ -347,25 +433,37 @@ def tree(folded):
     return root
 
 
-def kinds_of(samples):
-    """{frame name: kind} from the parsed samples (a name's module and
-    address space are known there, not in the folded text)."""
-    kinds = {}
-    for comm, frames in samples:
-        kinds[comm] = "process"
-        for f in frames:
-            if f.module == "wgtour" or f.name.startswith("wgt_"):
-                k = "ours"
-            elif f.module == "wireguard" or f.name.startswith("wg_"):
-                k = "stock"
-            elif CRYPTO.match(f.name):
-                k = "crypto"
-            elif not f.kernel:
-                k = "user"
-            else:
-                k = "kernel"
-            kinds.setdefault(f.name, k)
-    return kinds
+def prune(folded, min_count):
+    """The stacks with every frame of fewer than min_count samples (a node
+    of the flame graph's tree) cut off, and what stands on it: its samples
+    stay with its caller, as if the CPU had been there. A process stays
+    whatever its count. Every frame kept keeps its count, so a flame graph
+    that leaves out the frames under min_count or more is drawn the same
+    from the pruned stacks; the stage table is not (a sample whose
+    innermost frames go counts for the first stage below them)."""
+    root = tree(folded)
+    out = collections.Counter()
+    for stack, n in folded.items():
+        names = stack.split(";")
+        node, keep = root.children[names[0]], 1
+        for name in names[1:]:
+            node = node.children[name]
+            if node.count < min_count:
+                break
+            keep += 1
+        out[";".join(names[:keep])] += n
+    return out
+
+
+def kind(f):
+    """Whose code a frame is: its colour."""
+    if f.module == "wgtour" or f.name.startswith("wgt_"):
+        return "ours"
+    if f.module == "wireguard" or f.name.startswith("wg_"):
+        return "stock"
+    if CRYPTO.match(f.name):
+        return "crypto"
+    return "kernel" if f.kernel else "user"
 
 
 def colour(name, kind):
@@ -376,48 +474,61 @@ def colour(name, kind):
     return "hsl(%d,%d%%,%d%%)" % ((hue + h - 6) % 360, sat, light - 6 + h)
 
 
-def label(name, width):
-    """The name clipped to what fits in width pixels, or "" if too little."""
-    fits = int((width - 6) / CHAR_W)
+def label(name, width, font):
+    """The name clipped to what fits in width pixels (3 px of padding each
+    side), or "" if too little: a name cut to fewer than 5 letters ("tc..",
+    "ch..") says nothing, and the book's pictures have no tooltip."""
+    fits = int((width - 6) / (font * MONO_EM))
     if fits >= len(name):
         return name
-    return name[:fits - 2] + ".." if fits >= 4 else ""
+    return name[:fits - 2] + ".." if fits - 2 >= 5 else ""
 
 
-def svg(folded, kinds, title, subtitle):
+def svg(folded, title, subtitle, lay=FULL):
     root = tree(folded)
     total = root.count or 1
 
-    scale = (WIDTH - 2 * MARGIN) / total
-    # A frame narrower than MIN_PX is not drawn, nor what stands on it: it
-    # could not be seen or pointed at, and a lone deep stack of one sample
-    # would make the picture as tall as itself.
-    min_count = MIN_PX / scale
+    scale = (lay.width - 2 * MARGIN) / total
+    min_count = lay.min_px / scale
 
     def depth(node):
         return 1 + max((depth(c) for c in node.children.values() if c.count >= min_count),
                        default=0)
 
-    height = HEAD + depth(root) * ROW + MARGIN
-    o = svg_start(WIDTH, height, FONT, title, subtitle=subtitle)
-    x = MARGIN
-    for kind, legend, _ in KINDS:
-        o.append(f'<rect x="{x}" y="52" width="12" height="12" fill="{colour(kind, kind)}"/>')
-        o.append(f'<text x="{x + 16}" y="62">{escape(legend)}</text>')
-        x += 28 + len(legend) * 6.5
+    # The legend under the subtitle, one row of kinds, wrapped where the
+    # width ends (the book's takes three rows).
+    legend, x, y = [], MARGIN, 52
+    for k, words, _ in KINDS:
+        w = lay.font + 4 + len(words) * SANS_EM * lay.font
+        if x > MARGIN and x + w > lay.width - MARGIN:
+            x, y = MARGIN, y + lay.font + 6
+        legend.append(f'<rect x="{x:g}" y="{y}" width="{lay.font}" height="{lay.font}" '
+                      f'fill="{colour(k, k)}"/>')
+        legend.append(f'<text x="{x + lay.font + 4:g}" y="{y + lay.font - 2}">{escape(words)}</text>')
+        x += w + 12
+    head = y + lay.font + 10
+    row = lay.row
+    height = head + depth(root) * row + MARGIN
+    # its <title> first: the name a browser (and docs/book/browser.py)
+    # gives the picture
+    o = svg_start(lay.width, height, lay.font, title,
+                  [f'<title>{escape(title)}</title>'], subtitle=subtitle)
+    o += legend
 
     def draw(node, x, level):
         w = node.count * scale
-        y = height - MARGIN - (level + 1) * ROW
-        kind = "process" if node is root else kinds.get(node.name, "kernel")
+        y = height - MARGIN - (level + 1) * row
+        f = unmarked(node.name)
+        # the bottom row (all) and the one above it, the processes
+        k = "process" if level < 2 else kind(f)
         share = 100.0 * node.count / total
-        o.append(f'<g><title>{escape(node.name)}: {node.count} samples, '
+        o.append(f'<g><title>{escape(f.name)}: {node.count} samples, '
                  f'{share:.2f} %</title>'
                  f'<rect class="frame" x="{x:.2f}" y="{y}" width="{w:.2f}" '
-                 f'height="{ROW - 1}" fill="{colour(node.name, kind)}"/>')
-        text = label(node.name, w)
+                 f'height="{row - 1}" fill="{colour(f.name, k)}"/>')
+        text = label(f.name, w, lay.font)
         if text:
-            o.append(f'<text x="{x + 3:.2f}" y="{y + ROW - 5}">{escape(text)}</text>')
+            o.append(f'<text x="{x + 3:.2f}" y="{y + row - 5}">{escape(text)}</text>')
         o.append('</g>')
         for name in sorted(node.children):
             child = node.children[name]
@@ -434,7 +545,25 @@ def svg(folded, kinds, title, subtitle):
     return "\n".join(o) + "\n"
 
 
+def book_svg(folded, variant):
+    """The book-size flame graph (BOOK) of a variant's folded stacks."""
+    total = sum(folded.values())
+    return svg(folded, LABELS[variant],
+               "%d samples; frames under %g %% of them left out" % (total, 100 * BOOK_SHARE),
+               BOOK)
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--book":
+        sys.stdout.write(book_svg(read_folded(argv[2]), variant_of(argv[2])))
+        return
+    if len(argv) == 4 and argv[1] == "--prune":
+        write_folded(sys.stdout, prune(read_folded(argv[3]), int(argv[2])))
+        return
+    if len(argv) >= 3 and argv[1] == "--table":
+        results = {variant_of(p): stages(read_folded(p)) for p in argv[2:]}
+        sys.stdout.write(table(results))
+        return
     if len(argv) != 3:
         sys.exit(__doc__.split("\n\n")[1])
     raw, out = argv[1], argv[2]
@@ -449,18 +578,19 @@ def main(argv):
             samples = parse(f.read(), kallsyms)
         folded = fold(samples)
         with open(os.path.join(out, "folded-%s.txt" % v), "w") as f:
-            for stack in sorted(folded):
-                f.write("%s %d\n" % (stack, folded[stack]))
-        results[v] = stages(samples)
+            write_folded(f, folded)
+        results[v] = stages(folded)
         counts, total, tunnel = results[v]
         top = ", ".join("%s %s %%" % (name, pct(n, total).strip())
                         for name, (n, _) in sorted(counts.items(), key=lambda kv: -kv[1][0])[:3])
         with open(os.path.join(out, "flame-%s.svg" % v), "w") as f:
-            f.write(svg(folded, kinds_of(samples), "%s: where the CPUs' time goes" % LABELS[v],
+            f.write(svg(folded, "%s: where the CPUs' time goes" % LABELS[v],
                         "%d samples (cpu-clock, all CPUs), %d under the tunnel; "
                         "widest stages: %s. Hover a frame for its name and count; "
                         "frames under %.1f px are left out."
-                        % (total, tunnel, top, MIN_PX)))
+                        % (total, tunnel, top, FULL.min_px)))
+        with open(os.path.join(out, "flame-%s-book.svg" % v), "w") as f:
+            f.write(book_svg(folded, v))
     if not results:
         sys.exit("flame.py: no VARIANT.script.txt in %s" % raw)
     text = table(results)

@@ -11,9 +11,11 @@
 # every CPU, cpu-clock at 999 Hz: no PMU under TCG) and says how.
 #
 # Results in build/profile/: flame-ours.svg, flame-stock.svg (the flame
-# graphs), stages.txt (the table of samples per stage of the data path,
-# also printed), folded-*.txt (the stacks folded, for other flame-graph
-# tools); raw/ has perf's own data and text, the iperf3 reports, env.txt.
+# graphs), flame-ours-book.svg, flame-stock-book.svg (the same at the size
+# the book shows them, chapter 98), stages.txt (the table of samples per
+# stage of the data path, also printed), folded-*.txt (the stacks folded,
+# for other flame-graph tools); raw/ has perf's own data and text, the
+# iperf3 reports, env.txt.
 #
 # Environment: PROFILE_RECORD, PROFILE_FREQ
 # (labs/bench/profile-guest.sh).
@@ -42,6 +44,7 @@ fi
 if compgen -G "$out/raw/*.script.txt" > /dev/null; then
 	python3 "$root/labs/bench/flame.py" "$out/raw" "$out" || exit 1
 	echo "profile: $(printf '%.0f' "$elapsed") s in all; results in build/profile/:" \
-		"flame-ours.svg, flame-stock.svg, stages.txt, folded-*.txt, raw/ (VM logs: build/vm/runs/profile/)"
+		"flame-ours.svg, flame-stock.svg, flame-*-book.svg, stages.txt, folded-*.txt," \
+		"raw/ (VM logs: build/vm/runs/profile/)"
 fi
 exit "$rc"
