@@ -16,8 +16,8 @@
  */
 #include <asm/unaligned.h>
 #include <linux/etherdevice.h>
-#include <linux/ktime.h>
 #include <linux/ip.h>
+#include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -703,7 +703,7 @@ static bool wgt_st_clock_ahead(void)
 			GFP_KERNEL);
 	if (!checker || !skb) {
 		kfree(checker);
-		kfree_skb(skb);
+		consume_skb(skb);
 		return false;
 	}
 	/* A handshake message from 192.0.2.1:51820, as the receive path has it. */
@@ -723,7 +723,7 @@ static bool wgt_st_clock_ahead(void)
 	ok = !memcmp(secret, checker->secret, sizeof(secret));
 	if (!ok)
 		pr_info("# a cookie secret stamped ahead of our clock was rotated\n");
-	kfree_skb(skb);
+	consume_skb(skb);
 	kfree_sensitive(checker);
 	return ok;
 }
