@@ -19,7 +19,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r tests/host/data/bench "$tmp/b"
 
-ktap_plan 13
+ktap_plan 15
 
 python3 labs/bench/report.py "$tmp/b" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -45,13 +45,14 @@ EOF
 }
 
 # by_hand KIND VARIANT:WHAT [VARIANT:WHAT]: the test's own arithmetic on
-# the raw files, per round NUM/DEN, NUM - DEN or NUM alone (KIND ratio,
-# diff, value), then "median lo hi" as above.
+# the raw files, per round NUM/DEN, NUM - DEN, NUM alone or the µs per
+# traced event (KIND ratio, diff, value, per_event), then "median lo hi" as
+# above. Rounds 1 2 3, or those in $ROUNDS (1 or 3 of them).
 by_hand()
 {
-	python3 - "$tmp/b" "$@" <<'EOF'
+	python3 - "$tmp/b" "${ROUNDS:-1 2 3}" "$@" <<'EOF'
 import json, re, sys
-b, kind, *sides = sys.argv[1:]
+b, rounds, kind, *sides = sys.argv[1:]
 
 def value(side, rnd):
     variant, what = side.split(":")
@@ -73,19 +74,26 @@ def value(side, rnd):
         rates = [int(x) for x in re.findall(r"1420 byte blocks\): \d+ operations in 1 "
                                             r"seconds \((\d+) bytes", open(p + "-tcrypt.txt").read())]
         return 2 * 8 / (1 / rates[0] + 1 / rates[1]) / 1e6
+    if what == "per_datagram":
+        # every count bpftrace printed, over rx_udp's (once per datagram)
+        counts = dict(re.findall(r"wgtour:(\w+)\]: (\d+)", open(p + "-bpftrace.txt").read()))
+        return sum(map(int, counts.values())) / int(counts["rx_udp"])
     raise SystemExit(f"by_hand: what is {what}?")
 
 xs = []
-for r in (1, 2, 3):
+for r in map(int, rounds.split()):
     n = value(sides[0], r)
     if kind == "value":
         xs.append(n)
     elif kind == "ratio":
         xs.append(n / value(sides[1], r))
+    elif kind == "per_event":
+        # seconds a datagram took longer traced, in µs, per event it fired
+        xs.append((1 / n - 1 / value(sides[1], r)) * 1e6 / value(sides[2], r))
     else:
         xs.append(n - value(sides[1], r))
 xs.sort()
-print(xs[1], xs[0], xs[2])
+print(xs[len(xs) // 2], xs[0], xs[-1])
 EOF
 }
 
@@ -101,6 +109,32 @@ ceiling=$(printf '%.0f' "$(by_hand value crypto:ceiling | cut -d' ' -f1)")
 ktap_check "the crypto ceiling from tcrypt's 1420-byte lines ($ceiling Mbit/s), and TCP over it" \
 	'grep -q "^crypto ceiling: $ceiling Mbit/s" "$tmp/table.txt" &&
 	 want crypto $(by_hand ratio ours:tcp crypto:ceiling)'
+# per_event's sides: traced pkt/s, ours pkt/s, the traced run's events per
+# datagram. The fixture's README works them out: (1e6/10000 - 1e6/20000)
+# / 10, (1e6/10000 - 1e6/18000) / 8, (1e6/10000 - 1e6/19000) / 5 µs.
+# shellcheck disable=SC2034 # by_sum is read in ktap_check's expression
+by_sum=$(awk 'BEGIN { printf "%.17g %.17g %.17g", (1e6/10000 - 1e6/18000) / 8,
+	(1e6/10000 - 1e6/20000) / 10, (1e6/10000 - 1e6/19000) / 5 }')
+ktap_check "µs per traced event, UDP 64 B: (1/traced - 1/ours pkt/s) over events per rx_udp" \
+	'want traced_event_us $(by_hand per_event traced:pps64 ours:pps64 traced:per_datagram) &&
+	 want traced_event_us $by_sum'
+# A round whose traced run has no bpftrace file (round 2) or no rx_udp line
+# (round 3) has nothing to divide by: left out, round 1 alone remains.
+cp -r "$tmp/b" "$tmp/gaps"
+rm "$tmp/gaps/raw/traced-2-bpftrace.txt"
+sed -i '/wgtour:rx_udp\]/d' "$tmp/gaps/raw/traced-3-bpftrace.txt"
+python3 labs/bench/report.py "$tmp/gaps" > "$tmp/gaps.txt" 2>&1
+# shellcheck disable=SC2034 # rc is read in ktap_check's expression
+rc=$?
+ktap_check "µs per event: rounds without a bpftrace file or an rx_udp count are left out" \
+	'[ "$rc" = 0 ] &&
+	 want -f "$tmp/gaps/results.json" traced_event_us \
+		$(ROUNDS=1 by_hand per_event traced:pps64 ours:pps64 traced:per_datagram) &&
+	 python3 - "$tmp/gaps/results.json" <<\EOF
+import json, sys
+m = {e["key"]: e for e in json.load(open(sys.argv[1]))["metrics"]}
+sys.exit(m["traced_event_us"]["rounds"] != [1])
+EOF'
 ktap_check "scaling 2->4 vCPUs vs stock's: (450/300) / (300/300)" 'want scaling 1.5 1.5 1.5'
 
 ktap_check "results.json: every metric has its median, interval, rounds, goal and verdict" \
@@ -109,7 +143,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 keys = {"key", "title", "median", "ci95", "n", "per_round", "goal", "verdict"}
 ms = {m["key"]: m for m in r["metrics"]}
-ok = all(keys <= set(m) for m in ms.values()) and len(ms) == 17
+ok = all(keys <= set(m) for m in ms.values()) and len(ms) == 18
 ok &= ms["tcp"]["n"] == 3 and ms["tcp"]["goal"] == {"op": ">=", "value": 1.0}
 ok &= [ms[k]["verdict"] for k in ("tcp", "udp64_pps", "ping", "notrace_tcp", "traced_tcp")] == \
       ["unclear", "missed", "met", "met", "missed"]
