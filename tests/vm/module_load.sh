@@ -6,7 +6,7 @@
 # must unload cleanly with devices still present, and load again.
 . "$(dirname "$0")/../lib/vm.sh"
 
-ktap_plan 10
+ktap_plan 11
 
 wgt_load
 ktap_check "wgtour.ko is loaded" 'test -d /sys/module/wgtour'
@@ -34,6 +34,20 @@ defaults_ok()
 	ip link set wgt0 up && ip link show wgt0 | grep -q 'qdisc noqueue'
 }
 ktap_check "defaults: MTU 1420, point-to-point, no ARP, no qdisc" 'defaults_ok'
+
+# labs/vm/run boots with slub_debug on our caches: a use after free in
+# them is a report, not silence.
+slub_debugged()
+{
+	local cache flag
+	for cache in wgtour_peer wgtour_trie_node wgt_keypair; do
+		for flag in sanity_checks red_zone poison store_user; do
+			[ "$(cat "/sys/kernel/slab/$cache/$flag" 2>&1)" = 1 ] ||
+				{ echo "# $cache: $flag is not on"; return 1; }
+		done
+	done
+}
+ktap_check "slub_debug checks our slab caches (sanity, red zones, poison, owners)" 'slub_debugged'
 
 ip link add wgt1 type wireguard && ip link set wgt1 up
 ktap_check "rmmod with two devices present removes them" \
