@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: the host suite (lint, book, harness), then the VM suite in one
-# boot of the lab VM, then the two-VM suite (tests/vm2: each test boots its
-# own pair of lab VMs), then one closing line "N passed, N failed". Each
+# make check: the host suite (lint, book, renderers) and, beside it, the
+# host tests that boot lab VMs of their own (tests/host-vm: the harness,
+# mutants); then the VM suite in one boot of the lab VM, then the two-VM
+# suite (tests/vm2: each test boots its own pair of lab VMs), then one
+# closing line "N passed, N failed". Each
 # stage's TAP, exit status and expected number of programs go to
 # tests/tap-summary.py, which fails a stage that is missing, cut short or
 # exited badly. Exits non-zero on any failure. TAP logs stay in build/check/.
@@ -17,18 +19,45 @@ mkdir -p "$out"
 start=$(date +%s)
 stages=()
 
+# stage_plan NAME - the number of test programs in tests/NAME, or of those
+# named in $only when it is set
+stage_plan()
+{
+	if [ -n "${only:-}" ]; then
+		wc -w <<< "$only"
+	else
+		find "$root/tests/$1" -maxdepth 1 -name '*.sh' | wc -l
+	fi
+}
+
 # stage NAME HEADING COMMAND... - run one stage, keep its TAP and verdict.
-# Its plan is the number of test programs in tests/NAME, or of those named
-# in $only when it is set.
 stage()
 {
-	local name=$1 heading=$2 plan
+	local name=$1 heading=$2
 	shift 2
-	plan=$(find "$root/tests/$name" -maxdepth 1 -name '*.sh' | wc -l)
-	[ -n "${only:-}" ] && plan=$(wc -w <<< "$only")
 	echo "== $heading"
 	"$@" 2>&1 | tee "$out/$name.tap"
-	stages+=(--stage "$name" "${PIPESTATUS[0]}" "$plan" "$out/$name.tap")
+	stages+=(--stage "$name" "${PIPESTATUS[0]}" "$(stage_plan "$name")" "$out/$name.tap")
+}
+
+# stage_beside NAME COMMAND... - start a stage in the background, its TAP
+# to its log only; stage_joined NAME HEADING waits for it, then prints
+# the log and keeps the verdict as stage does.
+stage_beside()
+{
+	local name=$1
+	shift
+	{ "$@" > "$out/$name.tap" 2>&1; echo $? > "$out/$name.rc"; } &
+}
+
+stage_joined()
+{
+	local name=$1 heading=$2
+	wait
+	echo "== $heading"
+	cat "$out/$name.tap"
+	stages+=(--stage "$name" "$(cat "$out/$name.rc" 2>/dev/null || echo 1)" \
+		"$(stage_plan "$name")" "$out/$name.tap")
 }
 
 if [ "${1:-}" = fuzz ]; then
@@ -63,7 +92,12 @@ if [ "${1:-}" = long ]; then
 	exit
 fi
 
-stage host "host tests (lint, book, harness)" "$root/tests/run-suite.sh" host
+# The host tests use one of the machine's cores, mostly; the three that
+# boot VMs (about two minutes) run on the other meanwhile.
+stage_beside host-vm "$root/tests/run-suite.sh" host-vm
+stage host "host tests (lint, book, renderers; the host tests that boot VMs run beside them)" \
+	"$root/tests/run-suite.sh" host
+stage_joined host-vm "host tests that boot lab VMs (the harness, mutants; run beside the host tests)"
 stage vm "VM tests (one boot of the lab VM; about 15 minutes under TCG)" \
 	"$root/labs/vm/run" --name check --timeout 2700 -- tests/run-suite.sh vm
 stage vm2 "two-VM tests (ours and the stock wireguard.ko, each in its own kernel; about 2 minutes)" \
