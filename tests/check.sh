@@ -47,7 +47,11 @@ stage_beside()
 {
 	local name=$1
 	shift
-	{ "$@" > "$out/$name.tap" 2>&1; echo $? > "$out/$name.rc"; } &
+	# Through a pipe, not straight into the file: the kselftest runner
+	# opens /dev/stdout again for each program's output (">>", appending);
+	# on a file that makes a second writer, which overwrites the first's
+	# lines, while on a pipe it is the same pipe.
+	{ "$@" 2>&1 | cat > "$out/$name.tap"; echo "${PIPESTATUS[0]}" > "$out/$name.rc"; } &
 }
 
 stage_joined()
