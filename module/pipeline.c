@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Chapter 4 introduces this pipeline with reception; chapter 5 runs
- * transmission through it unchanged. The steps, in the order a packet
- * takes them: wgt_crypt_enqueue() puts it into its peer's queue and the
- * device's ring; wgt_crypt_wake_worker() wakes a worker, on the CPUs in
- * turn; wgt_crypt_drain() is the worker's loop; wgt_crypt_dequeue() is the
- * consumer's look at the front of the peer's queue; wgt_crypt_put() gives
- * back what the packet held.
+ * transmission through it, a batch of packets at a time. The steps, in
+ * the order a batch takes them: wgt_crypt_enqueue() puts it into its
+ * peer's queue and the device's ring; wgt_crypt_wake_worker() wakes a
+ * worker, on the CPUs in turn (wgt_next_cpu()); wgt_crypt_drain() is the
+ * worker's loop; wgt_crypt_dequeue() is the consumer's look at the front
+ * of the peer's queue; wgt_crypt_put() gives back what the batch held.
  */
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
@@ -62,41 +62,37 @@ struct wgt_crypt_worker __percpu *wgt_crypt_workers_alloc(struct wgt_device *wg,
 }
 
 /**
- * wgt_crypt_wake_worker() - make the next CPU's worker run
+ * wgt_crypt_wake_worker() - make a CPU's worker run
  * @wg: the device, whose crypt_wq is per-CPU: the work runs where it is
  *	queued, and that is what spreads the work
  * @workers: the queue's workers
- * @last_cpu: the queue's memory of the CPU woken last
+ * @cpu: the CPU, picked by the caller with wgt_next_cpu()
  *
- * The CPU woken is not "the CPU for this packet": any worker that runs
+ * The CPU woken is not "the CPU for this batch": any worker that runs
  * takes whatever is at the head of the shared ring.
- *
- * Return: the CPU whose worker was woken.
  */
-int wgt_crypt_wake_worker(struct wgt_device *wg,
-			  struct wgt_crypt_worker __percpu *workers, int *last_cpu)
+void wgt_crypt_wake_worker(struct wgt_device *wg,
+			   struct wgt_crypt_worker __percpu *workers, int cpu)
 {
-	int cpu = wgt_next_cpu(last_cpu);
-
 	queue_work_on(cpu, wg->crypt_wq, &per_cpu_ptr(workers, cpu)->work);
-	return cpu;
 }
 
 /**
- * wgt_crypt_enqueue() - put a packet into its peer's queue, then into the
+ * wgt_crypt_enqueue() - put a batch into its peer's queue, then into the
  * device's ring
- * @peer: the packet's peer
+ * @peer: the batch's peer
  * @queue: the peer's queue, whose order the consumer keeps
  * @ring: the device's ring, which the workers drain
- * @skb: the packet; its wgt_crypt_cb is filled in, state PENDING
+ * @skb: the batch's first packet; the wgt_crypt_cb of every packet is
+ *	filled in, the first's state PENDING
  * @wake: wakes the peer's consumer
  *
- * Once in the ring the packet belongs to a worker: the caller may read
+ * Once in the ring the batch belongs to a worker: the caller may read
  * nothing of it after a success. Its worker still has to be woken
  * (wgt_crypt_wake_worker()).
  *
  * Return: 0; -ESHUTDOWN if the peer is being removed, or -ENOSPC if the
- * ring is full: then the packet is in neither queue and still the
+ * ring is full: then the batch is in neither queue and still the
  * caller's, with its references.
  */
 int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
@@ -109,10 +105,10 @@ int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
 	if (ptr_ring_produce_bh(ring, skb)) {
 		skb_unlink(skb, queue);
 		/*
-		 * Packets queued behind this one on other CPUs may be done
+		 * Batches queued behind this one on other CPUs may be done
 		 * already, their workers' wake-ups come and gone while this
 		 * one, pending, was at the front: wake the consumer again, or
-		 * they wait for the peer's next packet. Not for this packet,
+		 * they wait for the peer's next batch. Not for this batch,
 		 * which the caller drops.
 		 */
 		wake(peer, NULL);
@@ -125,12 +121,12 @@ int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
 /**
  * wgt_crypt_drain() - a worker's loop: en- or decrypt what is in the ring
  * @ring: the device's ring
- * @crypt: encrypts or decrypts one packet in place (and traces it)
- * @wake: wakes the packet's peer's consumer
+ * @crypt: encrypts or decrypts one batch in place (and traces each packet)
+ * @wake: wakes the batch's peer's consumer
  *
- * Any CPU's worker may take any packet; the peer's queue keeps the order.
+ * Any CPU's worker may take any batch; the peer's queue keeps the order.
  */
-void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *skb),
+void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *first),
 		     wgt_consumer_wake_t wake)
 {
 	struct wgt_crypt_cb *cb;
@@ -145,21 +141,21 @@ void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *skb),
 		/* Publish the result: pairs with wgt_crypt_dequeue()'s acquire. */
 		smp_store_release(&cb->state, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
 		wake(peer, skb);
-		/* Last touch of the peer for this packet: removal may go on. */
+		/* Last touch of the peer for this batch: removal may go on. */
 		wgt_peer_crypt_end(peer);
 		cond_resched();
 	}
 }
 
 /**
- * wgt_crypt_dequeue() - the consumer takes the packet at the front of its
+ * wgt_crypt_dequeue() - the consumer takes the batch at the front of its
  * peer's queue, if a worker is done with it
  * @queue: the peer's queue
  *
- * If the front packet is still pending, nothing behind it may go first;
+ * If the front batch is still pending, nothing behind it may go first;
  * its worker wakes the consumer again when it is done.
  *
- * Return: the packet (DONE or FAILED), or NULL.
+ * Return: the batch's first packet (DONE or FAILED), or NULL.
  */
 struct sk_buff *wgt_crypt_dequeue(struct sk_buff_head *queue)
 {
@@ -178,8 +174,8 @@ struct sk_buff *wgt_crypt_dequeue(struct sk_buff_head *queue)
 }
 
 /**
- * wgt_crypt_put() - give back the references a packet held in the pipeline
- * @keypair: the packet's keypair (wgt_crypt_cb()->keypair)
+ * wgt_crypt_put() - give back the references a batch held in the pipeline
+ * @keypair: the batch's keypair (wgt_crypt_cb()->keypair of its first)
  */
 void wgt_crypt_put(struct wgt_keypair *keypair)
 {
@@ -190,16 +186,19 @@ void wgt_crypt_put(struct wgt_keypair *keypair)
 }
 
 /**
- * wgt_crypt_purge() - drop a removed peer's queued packets and what they
+ * wgt_crypt_purge() - drop a removed peer's queued batches and what they
  * hold; the workers are done with them (removal waited for that)
  * @queue: the peer's queue
  */
 void wgt_crypt_purge(struct sk_buff_head *queue)
 {
-	struct sk_buff *skb;
+	struct sk_buff *first, *skb, *next;
 
-	while ((skb = skb_dequeue(queue))) {
-		wgt_crypt_put(wgt_crypt_cb(skb)->keypair);
-		kfree_skb(skb);
+	while ((first = skb_dequeue(queue))) {
+		wgt_crypt_put(wgt_crypt_cb(first)->keypair);
+		for (skb = first; skb; skb = next) {
+			next = wgt_crypt_cb(skb)->batch_next;
+			kfree_skb(skb);
+		}
 	}
 }

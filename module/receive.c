@@ -495,6 +495,7 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 	cb->keypair = keypair;	/* with its reference and the peer's */
 	cb->counter = le64_to_cpu(msg->counter);
 	cb->state = WGT_CRYPT_PENDING;
+	cb->batch_next = NULL;	/* reception's batches are single messages */
 
 	if (skb_queue_len(&peer->rx_queue) >= WGT_MAX_QUEUED_RX) {
 		wgt_crypt_put(keypair);
@@ -512,7 +513,8 @@ static void wgt_receive_data(struct wgt_device *wg, struct sk_buff *skb)
 						     WGT_DROP_PEER_REMOVED);
 		return;
 	}
-	cpu = wgt_crypt_wake_worker(wg, wg->decrypt_workers, &wg->decrypt_cpu);
+	cpu = wgt_next_cpu(&wg->decrypt_cpu);
+	wgt_crypt_wake_worker(wg, wg->decrypt_workers, cpu);
 	trace_rx_data_enqueue(skb, index, counter, cpu);
 }
 
@@ -550,7 +552,8 @@ void wgt_receive(struct wgt_device *wg, struct sk_buff *skb)
 		}
 		skb_queue_tail(&wg->handshake_queue, skb);
 		trace_rx_handshake_enqueue(skb, skb_queue_len(&wg->handshake_queue));
-		wgt_crypt_wake_worker(wg, wg->handshake_workers, &wg->handshake_cpu);
+		wgt_crypt_wake_worker(wg, wg->handshake_workers,
+				      wgt_next_cpu(&wg->handshake_cpu));
 		return;
 	case WGT_MSG_DATA:
 		wgt_receive_data(wg, skb);

@@ -159,8 +159,8 @@ bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 }
 
 /*
- * A worker's step (wgt_crypt_drain()): turn the plaintext in @skb into a
- * data message, in place, with the keypair and counter in its control
+ * One packet of a worker's batch (wgt_encrypt_batch()): turn the plaintext
+ * in @skb into a data message, in place, with the keypair and counter in its control
  * block: header in front, zero padding to a multiple of 16 (but never past
  * the MTU, which would only make the packet too big) and the tag behind.
  */
@@ -207,6 +207,22 @@ out:
 	return ok;
 }
 
+/*
+ * A worker's step (wgt_crypt_drain()): encrypt a batch, packet after
+ * packet, on this one CPU. A packet that cannot be encrypted (no memory
+ * to grow it) fails the whole batch, which the consumer then drops.
+ */
+static bool wgt_encrypt_batch(struct sk_buff *first)
+{
+	struct sk_buff *skb;
+
+	for (skb = first; skb; skb = wgt_crypt_cb(skb)->batch_next) {
+		if (!wgt_encrypt_skb(skb))
+			return false;
+	}
+	return true;
+}
+
 /**
  * wgt_send_ordered() - the peer's consumer: send what is encrypted at the
  * front of its queue, in order (chapter 5, "In order")
@@ -221,27 +237,31 @@ out:
 void wgt_send_ordered(struct work_struct *work)
 {
 	struct wgt_peer *peer = container_of(work, struct wgt_peer, transmit_work);
+	struct sk_buff *first, *skb, *next;
 	struct wgt_keypair *keypair;
-	struct wgt_crypt_cb *cb;
-	struct sk_buff *skb;
+	bool encrypted;
 
-	while ((skb = wgt_crypt_dequeue(&peer->tx_queue))) {
-		cb = wgt_crypt_cb(skb);
-		keypair = cb->keypair;
-		if (cb->state != WGT_CRYPT_DONE) {
-			trace_tx_drop(peer->wg->dev, skb, WGT_DROP_ENCRYPT_FAILED);
-			DEV_STATS_INC(peer->wg->dev, tx_errors);
-			kfree_skb(skb);
-		} else {
+	while ((first = wgt_crypt_dequeue(&peer->tx_queue))) {
+		keypair = wgt_crypt_cb(first)->keypair;
+		encrypted = wgt_crypt_cb(first)->state == WGT_CRYPT_DONE;
+		for (skb = first; skb; skb = next) {
+			/* Read first: the send below may free the packet. */
+			next = wgt_crypt_cb(skb)->batch_next;
+			if (!encrypted) {
+				trace_tx_drop(peer->wg->dev, skb, WGT_DROP_ENCRYPT_FAILED);
+				DEV_STATS_INC(peer->wg->dev, tx_errors);
+				kfree_skb(skb);
+				continue;
+			}
 			wgt_timers_any_authenticated_packet_traversal(peer);
 			wgt_timers_any_authenticated_packet_sent(peer);
-			if (cb->plain_len)
+			if (wgt_crypt_cb(skb)->plain_len)
 				wgt_timers_data_sent(peer);
 			/*
 			 * The device's tx counters are the tunnel's: UDP's
 			 * iptunnel_xmit() counts each message it sends.
 			 */
-			wgt_socket_send_skb(peer, skb, cb->ds);
+			wgt_socket_send_skb(peer, skb, wgt_crypt_cb(skb)->ds);
 		}
 		wgt_crypt_put(keypair);
 		cond_resched();
@@ -275,7 +295,7 @@ void wgt_encrypt_worker(struct work_struct *work)
 {
 	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 
-	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_skb, wgt_send_ordered_kick);
+	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_batch, wgt_send_ordered_kick);
 }
 
 /**
@@ -290,53 +310,57 @@ void wgt_send_purge(struct wgt_peer *peer)
 }
 
 /*
- * Give @skb its nonce and queue it for encryption. Returns false when
- * the nonces of @keypair are used up (the skb is then untouched).
+ * Queue a numbered batch for encryption: one entry in the peer's queue and
+ * the device's ring, one worker woken, on the next CPU in turn.
  */
-static bool wgt_queue_for_encryption(struct wgt_peer *peer,
+static void wgt_queue_for_encryption(struct wgt_peer *peer,
 				     struct wgt_keypair *keypair,
-				     struct sk_buff *skb)
+				     struct sk_buff *first)
 {
-	struct wgt_crypt_cb *cb = wgt_crypt_cb(skb);
 	struct wgt_device *wg = peer->wg;
-	u64 nonce;
+	struct sk_buff *skb, *next;
 	int cpu, ret;
 
-	nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
-	if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES))
-		return false;
-	trace_tx_nonce(skb, le32_to_cpu(keypair->remote_index), nonce);
-	/* The skb holds the keypair, and so the peer, until it is sent. */
+	/* Traced now: once in the ring, the batch is the worker's. */
+	cpu = wgt_next_cpu(&wg->encrypt_cpu);
+	for (skb = first; skb; skb = wgt_crypt_cb(skb)->batch_next)
+		trace_tx_encrypt_enqueue(skb, cpu);
+	/* The batch holds the keypair, and so the peer, until it is sent. */
 	wgt_peer_get(peer);
-	cb->keypair = wgt_keypair_get(keypair);
-	cb->counter = nonce;
-	cb->plain_len = skb->len;
-	cb->state = WGT_CRYPT_PENDING;
-
-	ret = wgt_crypt_enqueue(peer, &peer->tx_queue, &wg->encrypt_ring, skb,
+	wgt_crypt_cb(first)->keypair = wgt_keypair_get(keypair);
+	wgt_crypt_cb(first)->state = WGT_CRYPT_PENDING;
+	ret = wgt_crypt_enqueue(peer, &peer->tx_queue, &wg->encrypt_ring, first,
 				wgt_send_ordered_kick);
-	if (ret) {
-		wgt_crypt_put(keypair);
+	if (!ret) {
+		wgt_crypt_wake_worker(wg, wg->encrypt_workers, cpu);
+		return;
+	}
+	wgt_crypt_put(keypair);
+	for (skb = first; skb; skb = next) {
+		next = wgt_crypt_cb(skb)->batch_next;
 		trace_tx_drop(wg->dev, skb, ret == -ENOSPC ? WGT_DROP_ENCRYPT_QUEUE_FULL :
 							     WGT_DROP_PEER_REMOVED);
 		DEV_STATS_INC(wg->dev, tx_dropped);
 		kfree_skb(skb);
-		return true;
 	}
-	cpu = wgt_crypt_wake_worker(wg, wg->encrypt_workers, &wg->encrypt_cpu);
-	trace_tx_encrypt_enqueue(skb, cpu);
-	return true;
 }
 
 /**
  * wgt_send_staged() - move what waits in the peer's staged queue on to
- * encryption, or start a handshake when there is no usable session
+ * encryption, as one batch, or start a handshake when there is no usable
+ * session
  * @peer: the peer
+ *
+ * The batch (chapter 5, "Encryption in parallel") is every packet staged
+ * now, each with its nonce, chained in nonce order: a GSO packet's
+ * segments travel the pipeline together and are encrypted by one worker.
  */
 void wgt_send_staged(struct wgt_peer *peer)
 {
 	struct wgt_keypair *keypair = wgt_keypairs_current(&peer->keypairs);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *first = NULL, *last = NULL;
+	struct wgt_crypt_cb *cb;
+	u64 nonce;
 
 	if (!wgt_keypair_can_send(keypair)) {
 		trace_tx_handshake_wait(peer->wg->dev, peer->public_key,
@@ -346,14 +370,28 @@ void wgt_send_staged(struct wgt_peer *peer)
 		return;
 	}
 	while ((skb = skb_dequeue(&peer->staged_queue))) {
-		if (!wgt_queue_for_encryption(peer, keypair, skb)) {
+		nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
+		if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES)) {
 			/* Nonces used up: wait for the next session. */
 			WRITE_ONCE(keypair->sending_valid, false);
 			skb_queue_head(&peer->staged_queue, skb);
 			wgt_send_handshake_initiation(peer, false);
 			break;
 		}
+		trace_tx_nonce(skb, le32_to_cpu(keypair->remote_index), nonce);
+		cb = wgt_crypt_cb(skb);
+		cb->keypair = keypair;	/* the reference is the first packet's */
+		cb->counter = nonce;
+		cb->plain_len = skb->len;
+		cb->batch_next = NULL;
+		if (last)
+			wgt_crypt_cb(last)->batch_next = skb;
+		else
+			first = skb;
+		last = skb;
 	}
+	if (first)
+		wgt_queue_for_encryption(peer, keypair, first);
 	if (wgt_keypair_wants_rekey(keypair))
 		wgt_send_handshake_initiation(peer, false);
 	wgt_keypair_put(keypair);
