@@ -177,7 +177,14 @@ static void wgt_peer_finish_removal(struct wgt_peer *peer)
 	cancel_work_sync(&peer->transmit_work);
 	wgt_timers_stop(peer);
 	napi_disable(&peer->napi);
-	netif_napi_del(&peer->napi);
+	/*
+	 * Not netif_napi_del(), which waits a grace period for lock-free
+	 * readers of the device's NAPI list: once per peer, seconds for a
+	 * device with thousands. The peer's memory goes by call_rcu() after
+	 * its last reference, later than this, and that grace period covers
+	 * those readers too.
+	 */
+	__netif_napi_del(&peer->napi);
 	trace_peer_napi_del(wg->dev, peer->public_key, &peer->napi);
 	wgt_crypt_purge(&peer->rx_queue);
 	wgt_send_purge(peer);
