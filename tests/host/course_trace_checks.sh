@@ -65,8 +65,11 @@ expect fail "$tmp/unpadded.txt" padding "a ping not padded (116 bytes, not 128) 
 # Its second is a full 1420-byte segment: padded to 1424, past the MTU
 python3 $doctor edit $tx "$tmp/pastmtu.txt" tx_encrypt 1 len=1456
 expect fail "$tmp/pastmtu.txt" padding "a segment padded past the MTU (1456 bytes) fails padding"
-# The ping's send moved 5 s later: after every segment's
-python3 $doctor shift $tx "$tmp/order.txt" tx_send 0 5000000000
+# The ping's send (nonce 0, at 26029.3 ms) moved to 27908.0 ms: after the
+# first GSO packet's sends (nonces 5692 to 5737, the last at 27907.9 ms),
+# and before the ping's skb address comes back as a segment of the next
+# packet (27908.9 ms), from where on the send would read as that one's.
+python3 $doctor shift $tx "$tmp/order.txt" tx_send 0 1878733211
 expect fail "$tmp/order.txt" sent_in_nonce_order "the first message sent last fails sent_in_nonce_order"
 # Without the ping, every message is a full segment: nothing needed padding
 ping=$(awk '$5 == "tx_xmit" { sub(/skbaddr=/, "", $6); print $6; exit }' $tx)
