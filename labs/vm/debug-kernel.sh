@@ -168,12 +168,16 @@ install_kernel()
 # module its BTF itself (scripts/module-btf.sh is for Debian's headers).
 build_module()
 {
-	local out=$dk/module
+	local out=$dk/module f
 
 	[ -f "$dk/built" ] || die "the debug kernel is not built (run: make debug-kernel)"
 	mkdir -p "$out"
 	find "$out" -maxdepth 1 -type l -delete
-	ln -s "$WGTOUR_ROOT/module/Kbuild" "$WGTOUR_ROOT"/module/*.[ch] "$out/"
+	for f in "$WGTOUR_ROOT/module/Kbuild" "$WGTOUR_ROOT"/module/*.[ch]; do
+		# wgtour.mod.c is modpost's output for the lab kernel, not a
+		# source; this build writes its own here.
+		[[ $f == *.mod.c ]] || ln -s "$f" "$out/"
+	done
 	nice -n 19 make --no-print-directory -C "$src" M="$out" modules
 }
 
