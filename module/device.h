@@ -40,8 +40,8 @@
  *	second after that we still count as under load
  * @decrypt_ring: data messages waiting to be decrypted, from every peer;
  *	many producers (softirqs), many consumers (the workers) (chapter 4)
- * @encrypt_ring: plaintext packets with their nonces, waiting to be
- *	encrypted, from every peer (chapter 5)
+ * @encrypt_ring: batches of plaintext packets with their nonces, waiting
+ *	to be encrypted, from every peer (chapter 5)
  * @crypt_wq: per-CPU: the decrypt, encrypt and handshake workers and every
  *	peer's transmit work run here
  * @decrypt_workers: one worker per possible CPU for @decrypt_ring

@@ -72,7 +72,10 @@
 #define WGT_UNDER_LOAD_HANDSHAKES	(WGT_MAX_QUEUED_HANDSHAKES / 8)
 /* How many data messages may wait to be decrypted, all peers together. */
 #define WGT_MAX_QUEUED_DECRYPT		4096
-/* And to be encrypted. */
+/*
+ * How many batches may wait to be encrypted, all peers together; a batch
+ * is at most what one peer had staged (chapter 5).
+ */
 #define WGT_MAX_QUEUED_ENCRYPT		4096
 /* How many packets may wait for a handshake before the oldest is dropped. */
 #define WGT_MAX_STAGED_PACKETS		128

@@ -85,14 +85,14 @@ struct wgt_endpoint {
  *	its poll function, in order, in softirq context (chapter 4)
  * @rx_queue: decrypted packets waiting for @napi, in arrival order
  * @staged_queue: packets to send that wait for a keypair (chapter 5)
- * @tx_queue: packets with their nonces, in the order they got them (but for
- *	two CPUs sending at the same moment, chapter 5), being encrypted
- *	and then sent from the front (chapter 5)
- * @transmit_work: sends the encrypted packets at the front of @tx_queue,
+ * @tx_queue: batches of packets with their nonces, in the order they got
+ *	them (but for two CPUs sending at the same moment, chapter 5),
+ *	being encrypted and then sent from the front (chapter 5)
+ * @transmit_work: sends the encrypted batches at the front of @tx_queue,
  *	in order (chapter 5)
  * @transmit_cpu: the CPU @transmit_work runs on, picked round robin when
  *	the peer is created, and again only if that CPU goes offline
- * @crypt_in_flight: packets of this peer in the device's encrypt or
+ * @crypt_in_flight: batches of this peer in the device's encrypt or
  *	decrypt ring or in a worker's hands; removal waits for zero, since
  *	any CPU's worker may hold one (chapters 4 and 5)
  */

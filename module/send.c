@@ -3,14 +3,15 @@
  * Chapter 3 sends handshake messages from here; chapter 5 adds data. The
  * data path mirrors reception: a packet from the stack is routed to its
  * peer, cut into MTU-sized segments if it is a GSO packet, and staged.
- * When the peer has a session, each staged packet gets its nonce and goes
- * into two queues: its peer's transmit queue, which fixes the order of
- * sending, and the device-wide encrypt queue, which workers on every CPU
- * drain. A worker encrypts in place — a 16-byte header pushed in front,
- * padding and room for the tag put behind, ChaCha20-Poly1305 over the
- * scatterlist of the middle — and then wakes the peer's transmit work, which sends whatever
- * is ready at the front of the peer's queue, always from the peer's one
- * CPU, so datagrams leave in queue order. That last step is upstream's
+ * When the peer has a session, the staged packets get their nonces and go,
+ * as one batch, into two queues: its peer's transmit queue, which fixes
+ * the order of sending, and the device-wide encrypt queue, which workers
+ * on every CPU drain, a batch each. A worker encrypts in place — a 16-byte
+ * header pushed in front, padding and room for the tag put behind,
+ * ChaCha20-Poly1305 over the scatterlist of the middle — and then wakes
+ * the peer's transmit work, which sends whatever is ready at the front of
+ * the peer's queue, always from the peer's one CPU, so datagrams leave in
+ * queue order. That last step is upstream's
  * design (a per-peer transmit work item on a CPU chosen per peer), taken
  * on purpose: sends from several CPUs are reordered below us.
  */
@@ -159,10 +160,11 @@ bool wgt_keypair_wants_rekey(struct wgt_keypair *keypair)
 }
 
 /*
- * One packet of a worker's batch (wgt_encrypt_batch()): turn the plaintext
- * in @skb into a data message, in place, with the keypair and counter in its control
- * block: header in front, zero padding to a multiple of 16 (but never past
- * the MTU, which would only make the packet too big) and the tag behind.
+ * One packet of a worker's batch (wgt_encrypt_batch()): turn the
+ * plaintext in @skb into a data message, in place, with the keypair and
+ * counter in its control block: header in front, zero padding to a
+ * multiple of 16 (but never past the MTU, which would only make the packet
+ * too big) and the tag behind.
  */
 static bool wgt_encrypt_skb(struct sk_buff *skb)
 {
@@ -351,15 +353,18 @@ static void wgt_queue_for_encryption(struct wgt_peer *peer,
  * session
  * @peer: the peer
  *
- * The batch (chapter 5, "Encryption in parallel") is every packet staged
- * now, each with its nonce, chained in nonce order: a GSO packet's
- * segments travel the pipeline together and are encrypted by one worker.
+ * The batch (chapter 5, "Code: a batch") is every packet staged now,
+ * taken from the staged queue in one step, so that a CPU running this at
+ * the same moment for the same peer takes a run of its own and not every
+ * other packet; each gets its nonce and they are chained in nonce order.
  */
 void wgt_send_staged(struct wgt_peer *peer)
 {
 	struct wgt_keypair *keypair = wgt_keypairs_current(&peer->keypairs);
 	struct sk_buff *skb, *first = NULL, *last = NULL;
+	struct sk_buff_head staged;
 	struct wgt_crypt_cb *cb;
+	unsigned long flags;
 	u64 nonce;
 
 	if (!wgt_keypair_can_send(keypair)) {
@@ -369,12 +374,20 @@ void wgt_send_staged(struct wgt_peer *peer)
 		wgt_send_handshake_initiation(peer, false);
 		return;
 	}
-	while ((skb = skb_dequeue(&peer->staged_queue))) {
+	__skb_queue_head_init(&staged);
+	spin_lock_irqsave(&peer->staged_queue.lock, flags);
+	skb_queue_splice_init(&peer->staged_queue, &staged);
+	spin_unlock_irqrestore(&peer->staged_queue.lock, flags);
+
+	while ((skb = __skb_dequeue(&staged))) {
 		nonce = atomic64_inc_return(&keypair->sending_counter) - 1;
 		if (unlikely(nonce >= WGT_REJECT_AFTER_MESSAGES)) {
-			/* Nonces used up: wait for the next session. */
+			/* Nonces used up: the rest waits for the next session. */
 			WRITE_ONCE(keypair->sending_valid, false);
-			skb_queue_head(&peer->staged_queue, skb);
+			__skb_queue_head(&staged, skb);
+			spin_lock_irqsave(&peer->staged_queue.lock, flags);
+			skb_queue_splice(&staged, &peer->staged_queue);
+			spin_unlock_irqrestore(&peer->staged_queue.lock, flags);
 			wgt_send_handshake_initiation(peer, false);
 			break;
 		}

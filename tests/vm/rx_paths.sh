@@ -22,8 +22,11 @@
 #     directions must carry data, with less than half lost;
 # and once per outer family, a UDP burst (iperf3 -R, up to 100 Mbit/s, 1 s)
 # from B into our device: none of the datagrams may reach the receiver
-# out of order (iperf3's out_of_order), whichever CPU decrypted them;
-# throughput is printed as a diagnostic, not asserted. After the traffic of
+# out of order (iperf3's out_of_order), whichever CPU decrypted them; and
+# one the other way, from our device to wireguard-go, which must see none
+# out of order either, whichever CPU encrypted them (chapter 5: batches,
+# sent from the peer's one CPU); throughput is printed as a diagnostic, not
+# asserted. After the traffic of
 # one outer family, "wg show dump" on our side must show the peer's
 # endpoint in that family (the endpoint roams to wherever authenticated
 # packets come from, so a packet that came over the other family shows).
@@ -67,8 +70,9 @@ cleanup()
 }
 trap cleanup EXIT
 
-# 2 outer families x (2 inner x 3 + 1 burst + 1 endpoint) + 4 bad-source checks
-ktap_plan 20
+# 2 outer families x (2 inner x 3 + 2 bursts + 1 endpoint) + 4 bad-source checks
+PAIR_RESULTS=22
+ktap_plan $PAIR_RESULTS
 
 wgt_go_prepare
 umask 077
@@ -127,7 +131,7 @@ ping1()
 	}
 }
 
-# iperf PROTO(tcp|udp|burst) ADDR - iperf3 for 1 s between A and ADDR in B.
+# iperf PROTO(tcp|udp|burst|burst-out) ADDR - iperf3 for 1 s between A and ADDR in B.
 # tcp, udp: --bidir; prints "fwd_mbit rev_mbit fwd_loss rev_loss" (loss: %
 # for UDP, - for TCP); fails unless both directions carried data (and, for
 # UDP, lost less than half). burst: UDP from B to A only (-R), as fast as
@@ -135,7 +139,8 @@ ping1()
 # both CPUs; prints "mbit packets lost out_of_order"; fails unless at
 # least 100 arrived and none out of order (chapter 4: NAPI hands a peer's
 # packets to the stack in the order they came, however the decryption
-# finished).
+# finished). burst-out: the same from A to B (iperf3's server in B counts
+# what arrived, and the client reports it): our device's sending order.
 iperf()
 {
 	local proto=$1 addr=$2 pidf=$tmp/iperf-b.pid rc t0 ns secs=1
@@ -147,6 +152,7 @@ iperf()
 	[ "$proto" = tcp ] && secs=${WGTOUR_SLOW:-1}
 	[ "$proto" = udp ] && opt=(--bidir -u -b 2M -l 1200)
 	[ "$proto" = burst ] && opt=(-R -u -b 100M -l 1200)
+	[ "$proto" = burst-out ] && opt=(-u -b 100M -l 1200)
 	wgt_iperf_server $B "$pidf" 0.2 || return 1
 	wgt_iperf_client $A $((40 + secs)) "$tmp/iperf" "$addr" $secs "${opt[@]}"
 	rc=$?
@@ -155,7 +161,7 @@ iperf()
 	import json, sys
 	try:
 	    end = json.load(open(sys.argv[1]))["end"]
-	    if sys.argv[2] == "burst":
+	    if sys.argv[2].startswith("burst"):
 	        s = end["streams"][0]["udp"]
 	        print(f"{s['bits_per_second'] / 1e6:.1f} {s['packets']} {s['lost_packets']} {s['out_of_order']}", end=" ")
 	        sys.exit(0 if s["packets"] >= 100 and s["out_of_order"] == 0 else 1)
@@ -215,6 +221,10 @@ combos()
 		res=$(iperf burst $to)
 		rc=$?
 		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst into our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " datagrams, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
+			'[ $rc = 0 ]'
+		res=$(iperf burst-out $to)
+		rc=$?
+		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst from our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " datagrams, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
 			'[ $rc = 0 ]'
 		ep=$(our_endpoint "$n")
 		want=$(wgt_endpoint $outer 2 $PORT_B)
@@ -283,7 +293,7 @@ run_pair()
 	local t0
 	t0=$(date +%s)
 	if ! setup "$n"; then
-		for i in $(seq 19); do
+		for i in $(seq $PAIR_RESULTS); do
 			ktap_result fail "$label: setup"
 		done
 		teardown "$n"
