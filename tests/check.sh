@@ -52,6 +52,9 @@ stage_beside()
 	# on a file that makes a second writer, which overwrites the first's
 	# lines, while on a pipe it is the same pipe.
 	{ "$@" 2>&1 | cat > "$out/$name.tap"; echo "${PIPESTATUS[0]}" > "$out/$name.rc"; } &
+	# A background job of a script ignores Ctrl-C: on one, stop the whole
+	# process group, the VMs it booted with it.
+	trap 'trap - INT TERM; kill -TERM 0' INT TERM
 }
 
 stage_joined()
