@@ -22,8 +22,7 @@
 # and 10 pings, the same table with wider intervals; BENCH_SMP4=0 skips
 # the 4-vCPU boot.
 #
-# What a run costs (README, "make bench"): 1,015 s for 6 rounds, both
-# boots, on the 2-core build host; 450 s with BENCH_QUICK=1.
+# What a run costs, as measured: the README's "make bench" row.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/labs/bench/lib.sh"

@@ -206,7 +206,7 @@ run_iperf()
 }
 
 wgt_load || exit 1
-# 32 MB a CPU: a 3-s stream at 260 Mbit/s overran 8 MB (6,732 events lost).
+# 32 MB a CPU: a 3-s stream at 257 Mbit/s overran 8 MB (6,732 events lost).
 wgt_trace_start $trace 32768 tx_xmit tx_gso_split tx_gso_segment tx_send tx_drop \
 	keypair_create tx_handshake_wait || { echo "# cannot set up the trace instance"; exit 1; }
 setup_pair 6 || { echo "# cannot set up the namespaces"; exit 1; }
