@@ -78,6 +78,28 @@ hostname wgtour-vm
 ip link set lo up
 export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export TERM=${wgtour_term:-linux} WGTOUR_ROOT=$wgtour_root WGTOUR_IN_VM=1
+
+# Timestamps on, for the whole boot. QEMU's TCG (7.2, Debian 12's) can
+# leave a vCPU looping for ever on an int3 the kernel put there while it
+# rewrote a static key's jump and has since taken away: the vCPU keeps
+# running its stale translation of the int3, and the kernel's int3 handler
+# sends it back to the jump each time. ping flips such a key every time it
+# starts and ends: netstamp_needed_key, on while any socket asks for
+# receive timestamps (SO_TIMESTAMP), whose jump is in the loop of
+# netif_receive_skb_list_internal(), which every NAPI poll's packets go
+# through. Seen as "soft lockup" with both vCPUs at
+# netif_receive_skb_list_internal+0x58, in make bench with wgtour.ko and,
+# reproduced in seconds, with the stock wireguard.ko, by the load that
+# tests/vm/netstamp_key.sh runs.
+# A socket that asks for timestamps until power-off keeps the key on: ping
+# then only counts its users up and down, and the jump is never rewritten.
+python3 -c 'import os, signal, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP (x86)
+with open("/run/wgtour-netstamp.pid", "w") as f:
+	f.write(f"{os.getpid()}\n")
+signal.pause()' &
+
 # The tests load the same wgtour.ko (tests/lib/vm.sh).
 export WGTOUR_KO=${wgtour_ko:-$wgtour_root/module/wgtour.ko}
 cd "$wgtour_root" || finish 1
