@@ -31,8 +31,8 @@
 # /proc/kallsyms has them, and only while it is loaded. So "perf script"
 # runs before the module goes, and the modules' lines of /proc/kallsyms
 # are kept: labs/bench/flame.py names from them any module frame perf
-# printed as [unknown]. runs.txt counts each variant's module frames and
-# how many perf left unnamed.
+# printed as [unknown]. runs.txt counts each variant's module frames (by
+# those lines) and how many perf left unnamed.
 #
 # usage: labs/bench/profile-guest.sh OUTDIR KO
 # environment: PROFILE_VARIANTS ("ours stock"), PROFILE_RECORD (5),
@@ -73,7 +73,7 @@ echo 0 > /proc/sys/kernel/kptr_restrict
 # profile_run - one variant: up, stream, record, perf script, down.
 profile_run()
 {
-	local prefix=$out/$variant data=/tmp/$variant.perf.data status=ok frames unknown
+	local prefix=$out/$variant data=/tmp/$variant.perf.data status=ok frames unknown module
 
 	step "$variant: load, topology, handshake"
 	load "$variant" || { echo "load failed"; return 1; }
@@ -97,7 +97,15 @@ profile_run()
 	perf script -i "$data" -F comm,pid,tid,cpu,time,event,ip,sym,symoff,dso \
 		> "$prefix.script.txt" 2>> "$prefix-perf.log" || status=perf-script-failed
 	cp "$data" "$prefix.perf.data"
-	frames=$(grep -cE '\((\[wgtour\]|\[wireguard\])\)$' "$prefix.script.txt")
+	# The module's frames: those whose function the saved lines list as
+	# the module's. perf prints a module frame's map as [kernel.kallsyms]
+	# when it named it from /proc/kallsyms, so the map cannot tell.
+	module=wgtour
+	[ "$variant" = stock ] && module=wireguard
+	frames=$(awk -v m="[$module]" '
+		NR == FNR { if ($4 == m) fn[$3] = 1; next }
+		/^[[:space:]]/ { s = $2; sub(/\+0x[0-9a-f]+$/, "", s); if (s in fn) n++ }
+		END { print n + 0 }' "$prefix.kallsyms" "$prefix.script.txt")
 	unknown=$(grep -cE '\[unknown\] \((\[wgtour\]|\[wireguard\])\)$' "$prefix.script.txt")
 	echo "$variant $status samples=$(grep -c '^[^[:space:]]' "$prefix.script.txt")" \
 		"module_frames=$frames module_frames_unnamed=$unknown" >> "$out/runs.txt"
