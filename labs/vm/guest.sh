@@ -88,9 +88,9 @@ export TERM=${wgtour_term:-linux} WGTOUR_ROOT=$wgtour_root WGTOUR_IN_VM=1
 # receive timestamps (SO_TIMESTAMP), whose jump is in the loop of
 # netif_receive_skb_list_internal(), which every NAPI poll's packets go
 # through. Seen as "soft lockup" with both vCPUs at
-# netif_receive_skb_list_internal+0x58, in make bench with wgtour.ko and,
-# reproduced in seconds, with the stock wireguard.ko, by the load that
-# tests/vm/netstamp_key.sh runs.
+# netif_receive_skb_list_internal+0x58, once in make bench with wgtour.ko,
+# and once in four runs of the load tests/vm/netstamp_key.sh runs, after
+# about 10 s, with the stock wireguard.ko.
 # A socket that asks for timestamps until power-off keeps the key on: ping
 # then only counts its users up and down, and the jump is never rewritten.
 python3 -c 'import os, signal, socket
