@@ -15,6 +15,7 @@
 # it hung one after about 10 s (stock); the others ran clean (stock 60 s,
 # wgtour.ko 180 s with 3,500 flips and 15 s).
 . "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 . "$WGTOUR_ROOT/labs/bench/lib.sh"
 
 # shellcheck disable=SC2034 # read by labs/bench/lib.sh
@@ -50,7 +51,7 @@ PY
 for variant in ours stock; do
 	load $variant && topo_up && warm_up "$out/$variant" ||
 		echo "# $variant: the tunnel did not come up"
-	iperf_ab "$out/$variant" tcp -t $secs &
+	wgt_iperf_client wgt-a $((secs + 30)) "$out/$variant-tcp" 10.0.0.2 $secs &
 	stream=$!
 	n=$(flips $secs)
 	wait $stream
