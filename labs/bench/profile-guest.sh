@@ -97,16 +97,27 @@ profile_run()
 	perf script -i "$data" -F comm,pid,tid,cpu,time,event,ip,sym,symoff,dso \
 		> "$prefix.script.txt" 2>> "$prefix-perf.log" || status=perf-script-failed
 	cp "$data" "$prefix.perf.data"
-	# The module's frames: those whose function the saved lines list as
-	# the module's. perf prints a module frame's map as [kernel.kallsyms]
-	# when it named it from /proc/kallsyms, so the map cannot tell.
+	# The module's frames, by the saved lines: named ones whose function
+	# they list as the module's, unnamed ones ([unknown]) at an address
+	# between its first and last symbol (16 hex digits both: compared as
+	# text). perf prints a module frame's map as [kernel.kallsyms] when it
+	# named it from /proc/kallsyms, so the map cannot tell.
 	module=wgtour
 	[ "$variant" = stock ] && module=wireguard
-	frames=$(awk -v m="[$module]" '
-		NR == FNR { if ($4 == m) fn[$3] = 1; next }
-		/^[[:space:]]/ { s = $2; sub(/\+0x[0-9a-f]+$/, "", s); if (s in fn) n++ }
-		END { print n + 0 }' "$prefix.kallsyms" "$prefix.script.txt")
-	unknown=$(grep -cE '\[unknown\] \((\[wgtour\]|\[wireguard\])\)$' "$prefix.script.txt")
+	read -r frames unknown < <(awk -v m="[$module]" '
+		NR == FNR {
+			if ($4 != m) next
+			fn[$3] = 1
+			if (lo == "" || $1 < lo) lo = $1
+			if ($1 > hi) hi = $1
+			next
+		}
+		/^[[:space:]]/ {
+			s = $2; sub(/\+0x[0-9a-f]+$/, "", s)
+			if (s in fn) n++
+			else if (s == "[unknown]" && $1 >= lo && $1 <= hi) u++
+		}
+		END { print n + 0, u + 0 }' "$prefix.kallsyms" "$prefix.script.txt")
 	echo "$variant $status samples=$(grep -c '^[^[:space:]]' "$prefix.script.txt")" \
 		"module_frames=$frames module_frames_unnamed=$unknown" >> "$out/runs.txt"
 	topo_down
