@@ -123,12 +123,19 @@ int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
  * @ring: the device's ring
  * @crypt: encrypts or decrypts one batch in place (and traces each packet)
  * @wake: wakes the batch's peer's consumer
+ * @burst: how many wakes the worker makes with bottom halves off
  *
  * Any CPU's worker may take any batch; the peer's queue keeps the order.
+ * Bottom halves go off at a burst's first wake and on again after its
+ * last: a softirq the wakes raised runs then, once for all of them. For
+ * reception that is one NAPI poll for up to @burst packets, which GRO can
+ * merge (chapter 4, "Decryption in parallel"). cond_resched() comes
+ * between bursts.
  */
 void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *first),
-		     wgt_consumer_wake_t wake)
+		     wgt_consumer_wake_t wake, unsigned int burst)
 {
+	unsigned int woken = 0;
 	struct wgt_crypt_cb *cb;
 	struct wgt_peer *peer;
 	struct sk_buff *skb;
@@ -140,11 +147,19 @@ void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *first)
 		ok = crypt(skb);
 		/* Publish the result: pairs with wgt_crypt_dequeue()'s acquire. */
 		smp_store_release(&cb->state, ok ? WGT_CRYPT_DONE : WGT_CRYPT_FAILED);
+		if (!woken++)
+			local_bh_disable();
 		wake(peer, skb);
 		/* Last touch of the peer for this batch: removal may go on. */
 		wgt_peer_crypt_end(peer);
+		if (woken < burst)
+			continue;
+		woken = 0;
+		local_bh_enable();
 		cond_resched();
 	}
+	if (woken)
+		local_bh_enable();
 }
 
 /**

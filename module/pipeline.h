@@ -96,7 +96,7 @@ int wgt_crypt_enqueue(struct wgt_peer *peer, struct sk_buff_head *queue,
 		      struct ptr_ring *ring, struct sk_buff *skb,
 		      wgt_consumer_wake_t wake);
 void wgt_crypt_drain(struct ptr_ring *ring, bool (*crypt)(struct sk_buff *first),
-		     wgt_consumer_wake_t wake);
+		     wgt_consumer_wake_t wake, unsigned int burst);
 struct sk_buff *wgt_crypt_dequeue(struct sk_buff_head *queue);
 void wgt_crypt_put(struct wgt_keypair *keypair);
 void wgt_crypt_purge(struct sk_buff_head *queue);

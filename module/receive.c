@@ -32,6 +32,11 @@
 
 /* Packets a peer's NAPI instance may have waiting before we drop. */
 #define WGT_MAX_QUEUED_RX	1024
+/*
+ * Packets a decrypt worker takes with bottom halves off: one NAPI poll
+ * then delivers them together, for GRO to merge (chapter 4).
+ */
+#define WGT_DECRYPT_BURST	16
 
 static void wgt_rx_drop(struct wgt_device *wg, struct sk_buff *skb,
 			enum wgt_drop_reason reason)
@@ -254,17 +259,18 @@ out:
 }
 
 /*
- * Wake the peer's consumer, its NAPI poll: from a worker (process
- * context), or from the softirq whose packet found the ring full. @skb, the
- * packet whose turn it may be (NULL after a full ring), is only traced: it
- * may be gone already.
+ * Wake the peer's consumer, its NAPI poll: from a worker, inside its burst
+ * (wgt_crypt_drain()), or from the softirq whose packet found the ring
+ * full. Bottom halves are off in both: napi_schedule() only raises NET_RX,
+ * which runs when they come back on, one poll for all the packets woken
+ * meanwhile. @skb, the packet whose turn it may be (NULL after a full
+ * ring), is only traced: it may be gone already.
  */
 static void wgt_receive_wake_napi(struct wgt_peer *peer, struct sk_buff *skb)
 {
+	lockdep_assert_in_softirq();
 	trace_rx_napi_schedule(skb, &peer->napi);
-	local_bh_disable();
 	napi_schedule(&peer->napi);
-	local_bh_enable();
 }
 
 /**
@@ -276,7 +282,8 @@ void wgt_decrypt_worker(struct work_struct *work)
 {
 	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 
-	wgt_crypt_drain(&wg->decrypt_ring, wgt_decrypt_skb, wgt_receive_wake_napi);
+	wgt_crypt_drain(&wg->decrypt_ring, wgt_decrypt_skb, wgt_receive_wake_napi,
+			WGT_DECRYPT_BURST);
 }
 
 /*

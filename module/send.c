@@ -297,7 +297,7 @@ void wgt_encrypt_worker(struct work_struct *work)
 {
 	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 
-	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_batch, wgt_send_ordered_kick);
+	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_batch, wgt_send_ordered_kick, 1);
 }
 
 /**
