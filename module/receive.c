@@ -33,8 +33,9 @@
 /* Packets a peer's NAPI instance may have waiting before we drop. */
 #define WGT_MAX_QUEUED_RX	1024
 /*
- * Packets a decrypt worker takes with bottom halves off: one NAPI poll
- * then delivers them together, for GRO to merge (chapter 4).
+ * Wakes, one a packet, that a decrypt worker makes with bottom halves off:
+ * one NAPI poll then delivers the packets together, for GRO to merge
+ * (chapter 4).
  */
 #define WGT_DECRYPT_BURST	16
 

@@ -297,6 +297,11 @@ void wgt_encrypt_worker(struct work_struct *work)
 {
 	struct wgt_device *wg = container_of(work, struct wgt_crypt_worker, work)->wg;
 
+	/*
+	 * Bursts of one wake: the wake queues a work item and raises no
+	 * softirq for a longer burst to gather, so the worker encrypts with
+	 * bottom halves on.
+	 */
 	wgt_crypt_drain(&wg->encrypt_ring, wgt_encrypt_batch, wgt_send_ordered_kick, 1);
 }
 
