@@ -11,7 +11,7 @@
 # exited badly. Exits non-zero on any failure. TAP logs stay in build/check/.
 # "tests/check.sh long" (make check-long) runs tests/vm-long alone,
 # "tests/check.sh fuzz" (make fuzz) tests/fuzz, and "tests/check.sh debug"
-# (make check-debug) tests/vm on the debug kernel.
+# (make check-debug) tests/vm and the long churn run on the debug kernel.
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/check
 rm -rf "$out"
@@ -87,6 +87,16 @@ if [ "${1:-}" = debug ]; then
 	stage vm "VM tests on the debug kernel (KASAN, UBSAN, lockdep, PROVE_RCU, kmemleak, ...; hours under TCG)" \
 		"$root/labs/vm/run" --kernel debug --name check-debug --timeout 43200 -- \
 		env WGTOUR_SLOW=10 tests/run-suite.sh vm $only
+	# Then, in a boot of its own, churn under traffic: 1,000 cycles (about
+	# 35 minutes here), or WGTOUR_DEBUG_CHURN cycles; not when only some
+	# programs were asked for, unless WGTOUR_DEBUG_CHURN asks too.
+	churn=${WGTOUR_DEBUG_CHURN:-${only:+0}}
+	if [ "${churn:-1000}" != 0 ]; then
+		only=churn.sh
+		stage fuzz "churn under traffic on the debug kernel, ${churn:-1000} cycles" \
+			"$root/labs/vm/run" --kernel debug --name check-debug-churn --timeout 14400 -- \
+			env WGTOUR_SLOW=10 CHURN_CYCLES="${churn:-1000}" tests/run-suite.sh fuzz churn.sh
+	fi
 	python3 "$root/tests/tap-summary.py" "${stages[@]}"
 	exit
 fi

@@ -19,7 +19,8 @@ import netlink_session
 import wgnl
 from fake_family import FakeFamily, sockets_on
 from netlink_session import Outcome, exchange, reply_problem
-from netlink_userns import CLONE_NEWNET, spawn, unshare
+from netlink_userns import spawn
+from wgnl import CLONE_NEWNET, unshare
 
 CHECKS = 9
 

@@ -22,7 +22,6 @@ The parent and the child speak in lines over two pipes; the child's last
 line is its results, JSON.
 """
 
-import ctypes
 import errno
 import json
 import os
@@ -32,16 +31,9 @@ import subprocess
 import netlink_gen as ng
 import wgnl
 from netlink_session import Session, errname, exchange, make_request
+from wgnl import CLONE_NEWNET, CLONE_NEWUSER, unshare
 
-CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 NOBODY = 65534
-
-
-def unshare(flags: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(flags) != 0:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
 
 
 class Channel:

@@ -13,14 +13,10 @@
 #   an iperf3 client to 10.7.0.2 at
 #   20 Mbit/s for the whole run
 #
-# Each cycle, while iperf3 runs through wga and wgb:
-#   - wga's listen port changes (wgb learns the new one from the traffic);
-#   - a visitor: a device wgx made in wgt-chA with a fresh key (its socket
-#     stays in wgt-chA), moved into a new namespace wgt-chX; wga gets it as
-#     a peer; a ping from wgt-chX starts a handshake, and, after 0 to 99
-#     ms at random (before, during or after the handshake), wgx gets a
-#     new key, wga loses the peer, and the namespace is deleted with wgx in
-#     it.
+# While iperf3 runs through wga and wgb, tests/lib/churn.py runs the cycles
+# (what one does is said there): a visitor device made, moved to a new
+# namespace, added as wga's peer and pinged through, then rekeyed, removed
+# and gone with its namespace, 0-99 ms later.
 # Afterwards: every step succeeded, traffic went through all along and
 # still does, everything is freed, wgtour.ko unloads with its slab caches
 # empty (kmem_cache_destroy() would report objects left), and no report.
@@ -33,13 +29,12 @@
 CHURN_CHECKS=7
 churn_tmp=''
 churn_iperf=''
-churn_answered=0
 
 churn_cleanup()
 {
 	wgt_kill_wait "$churn_iperf" 5
 	churn_iperf=''
-	topo_netns_del wgt-chA wgt-chB wgt-chX
+	topo_netns_del wgt-chA wgt-chB
 	[ -n "$churn_tmp" ] && rm -rf "$churn_tmp"
 	churn_tmp=''
 }
@@ -62,71 +57,31 @@ churn_setup()
 	wgt_dev_up -l wgt-chB wgb 10.7.0.2/24 || return 1
 	ip -n wgt-chA route add 10.9.0.0/16 dev wga || return 1
 	wgt_iperf_server wgt-chB "$churn_tmp/iperf.pid" 0.5 || return 1
-	# At 20 Mbit/s: traffic all along, and CPU left for the churn itself.
-	wgt_iperf_client wgt-chA $((secs + 30)) "$churn_tmp/iperf" 10.7.0.2 "$secs" -b 20M &
+	# At 20 Mbit/s (a tenth of that on the debug kernel, WGTOUR_SLOW=10):
+	# traffic all along, and CPU left for the churn itself.
+	wgt_iperf_client wgt-chA $((secs + 30)) "$churn_tmp/iperf" 10.7.0.2 "$secs" \
+		-b $((20000 / ${WGTOUR_SLOW:-1}))K &
 	churn_iperf=$!
 	# Traffic flows before the churn starts.
 	churn_wgb_bytes() { [ "$(wgt_rx_stat wgt-chB wgb bytes)" -gt 100000 ]; }
 	wgt_wait_until 20 churn_wgb_bytes
 }
 
-# churn_cycle I - one cycle; false, and why as a comment, if a step failed
-churn_cycle()
-{
-	local i=$1 port=$((20000 + $1 % 20000)) px ping delay
-	wg genkey > "$churn_tmp/kx"
-	px=$(wg pubkey < "$churn_tmp/kx")
-	ip netns exec wgt-chA wg set wga listen-port "$port" &&
-	ip netns add wgt-chX &&
-	ip -n wgt-chA link add wgx type wireguard &&
-	ip netns exec wgt-chA wg set wgx private-key "$churn_tmp/kx" \
-		peer "$(cat "$churn_tmp/pa")" allowed-ips 10.7.0.1/32 \
-		endpoint "192.0.2.1:$port" &&
-	ip -n wgt-chA link set wgx netns wgt-chX &&
-	wgt_dev_up -l wgt-chX wgx "10.9.$((i / 250 % 250)).$((i % 250 + 1))/32" &&
-	ip -n wgt-chX route add 10.7.0.0/24 dev wgx &&
-	ip netns exec wgt-chA wg set wga peer "$px" \
-		allowed-ips "10.9.$((i / 250 % 250)).$((i % 250 + 1))/32" ||
-		{ echo "# cycle $i: setting up the visitor failed"; return 1; }
-	wg genkey > "$churn_tmp/kx"
-	ip netns exec wgt-chX ping -c 1 -W 1 10.7.0.1 > /dev/null 2>&1 &
-	ping=$!
-	# 0 to 99 ms: a handshake and the ping's reply take tens of ms under
-	# emulation, so the teardown comes before, during or after them.
-	delay=$((RANDOM % 100))
-	sleep "0.$(printf %03d $delay)"
-	ip netns exec wgt-chX wg set wgx private-key "$churn_tmp/kx" &&
-	ip netns exec wgt-chA wg set wga peer "$px" remove &&
-	ip netns del wgt-chX ||
-		{ echo "# cycle $i: tearing down the visitor failed"; return 1; }
-	wait "$ping" && churn_answered=$((churn_answered + 1))
-	return 0
-}
-
 churn_run()
 {
-	local cycles=$1 i failed=0 stalled=0 bytes_before bytes_after bytes t0 secs
+	local cycles=$1 failed stalled answered bytes secs
 	churn_tmp=$(mktemp -d)
 	umask 077
 	wgt_keys "$churn_tmp" a b
 	# About two seconds a cycle under emulation, with room to spare.
 	secs=$(((cycles * 4 + 30) * ${WGTOUR_SLOW:-1}))
 	ktap_check "churn: the tunnel is up and iperf3 runs through it" 'churn_setup $secs'
-	bytes_before=$(wgt_rx_stat wgt-chB wgb bytes)
-	bytes_after=$bytes_before
-	t0=$(date +%s)
-	for ((i = 0; i < cycles; i++)); do
-		churn_cycle "$i" || failed=$((failed + 1))
-		# Each cycle takes a second or more: iperf3's traffic must
-		# have grown wgb's count within it.
-		bytes=$(wgt_rx_stat wgt-chB wgb bytes)
-		[ "$bytes" -gt "$bytes_after" ] || stalled=$((stalled + 1))
-		bytes_after=$bytes
-		# A line every 50 cycles: a long run shows it is alive.
-		[ $(((i + 1) % 50)) != 0 ] ||
-			echo "# churn: $((i + 1)) of $cycles cycles, $(($(date +%s) - t0)) s"
-	done
-	echo "# churn: $cycles cycles in $(($(date +%s) - t0)) s; $churn_answered visitors' pings answered before the visitor went; wgb took in $(((bytes_after - bytes_before) / 1000)) kB meanwhile"
+	# The cycles: tests/lib/churn.py, which says why it is one process.
+	python3 "$WGTOUR_ROOT/tests/lib/churn.py" "$cycles" "$churn_tmp" |
+		tee "$churn_tmp/out" | grep --line-buffered -v "^churn: "
+	read -r _ _ failed stalled answered bytes < <(grep '^churn: ' "$churn_tmp/out") ||
+		failed=unknown
+	echo "# churn: $cycles cycles; ${answered:-?} visitors' pings answered before the visitor went; wgb took in $((${bytes:-0} / 1000)) kB meanwhile"
 	ktap_check "churn: all $cycles cycles' steps succeeded ($failed failed)" '[ "$failed" = 0 ]'
 	ktap_check "churn: traffic went through during every cycle ($stalled without)" \
 		'[ "$stalled" = 0 ]'

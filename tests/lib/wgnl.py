@@ -37,6 +37,7 @@ error from the kernel, 2 for a usage error. In batch mode a bad line is a
 usage error and ends the run.
 """
 import base64
+import ctypes
 import errno
 import os
 import socket
@@ -128,10 +129,11 @@ def split_messages(data):
     return out
 
 
-class GenlSocket:
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
-                                  NETLINK_GENERIC)
+class NetlinkSocket:
+    """A netlink socket of any protocol: requests out, answers in."""
+
+    def __init__(self, protocol=NETLINK_GENERIC):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, protocol)
         self.sock.bind((0, 0))		# the kernel picks our port id
         # Extended acks: error replies carry a message and an offset.
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
@@ -140,10 +142,9 @@ class GenlSocket:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
         self.seq = 0
 
-    def send(self, family, cmd, version, attrs, flags):
+    def send_message(self, mtype, payload, flags):
         self.seq += 1
-        payload = struct.pack("=BBH", cmd, version, 0) + b"".join(attrs)
-        hdr = struct.pack("=IHHII", 16 + len(payload), family,
+        hdr = struct.pack("=IHHII", 16 + len(payload), mtype,
                           NLM_F_REQUEST | flags, self.seq, 0)
         self.sock.send(hdr + payload)
 
@@ -168,6 +169,24 @@ class GenlSocket:
                     msg = val.rstrip(b"\0").decode(errors="replace")
         return err, msg
 
+    def exchange(self, mtype, payload, flags):
+        """Send one request; return (errno, extack, [reply payloads]).
+        A dump ends with DONE, which carries the dump's status."""
+        self.send_message(mtype, payload, flags)
+        answers = []
+        for rtype, rflags, rpayload in self.replies():
+            if rtype in (NLMSG_ERROR, NLMSG_DONE):
+                err, msg = self.error_of(rflags, rpayload)
+                return err, msg, answers
+            answers.append(rpayload)
+        return 0, "", answers
+
+
+class GenlSocket(NetlinkSocket):
+    def send(self, family, cmd, version, attrs, flags):
+        self.send_message(family, struct.pack("=BBH", cmd, version, 0) + b"".join(attrs),
+                          flags)
+
     def resolve(self, name):
         """Ask the controller for the id of a generic-netlink family."""
         self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
@@ -184,20 +203,35 @@ class GenlSocket:
         return family
 
     def request(self, family, cmd, attrs, dump=False):
-        """Send one request; return (errno, extack, [reply payloads])."""
-        self.send(family, cmd, WG_GENL_VERSION, attrs,
-                  NLM_F_DUMP if dump else NLM_F_ACK)
-        answers = []
-        for mtype, flags, payload in self.replies():
-            if mtype == NLMSG_ERROR:
-                err, msg = self.error_of(flags, payload)
-                return err, msg, answers
-            if mtype == NLMSG_DONE:
-                # A dump ends with DONE, which carries the dump's status.
-                err, msg = self.error_of(flags, payload)
-                return err, msg, answers
-            answers.append(payload[4:])
-        return 0, "", answers
+        """Send one request; return (errno, extack, [reply payloads]), the
+        replies without their genetlink header."""
+        err, msg, answers = self.exchange(
+            family, struct.pack("=BBH", cmd, WG_GENL_VERSION, 0) + b"".join(attrs),
+            NLM_F_DUMP if dump else NLM_F_ACK)
+        return err, msg, [a[4:] for a in answers]
+
+
+# --- namespaces: a netlink socket belongs to its creator's network namespace ---
+
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def _libc_call(name, *args):
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, name)(*args) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "%s: %s" % (name, os.strerror(e)))
+
+
+def unshare(flags):
+    """unshare(2): this thread into new namespaces (CLONE_NEW*)."""
+    _libc_call("unshare", flags)
+
+
+def setns(fd, nstype=CLONE_NEWNET):
+    """setns(2): this thread into the namespace fd refers to
+    (/run/netns/NAME, /proc/self/ns/net, ...)."""
+    _libc_call("setns", fd, nstype)
 
 
 # --- the command line: words in, attributes out ---
