@@ -43,10 +43,10 @@ book: setup ## build the book: build/book/pages/index.html (a page per chapter),
 shell: module ## interactive root shell in the lab VM, wgtour.ko loaded
 	@labs/vm/run --name shell --timeout $${WGTOUR_SHELL_TIMEOUT:-86400} --shell
 
-check: module ## the whole test suite: lint, book, then the VM tests (TAP)
+check: module count-events ## the whole test suite: lint, book, then the VM tests (TAP)
 	@tests/check.sh
 
-check-debug: ## the VM tests on the debug kernel (make debug-kernel first): any KASAN, UBSAN, lockdep, RCU, kmemleak or hung-task report fails; hours
+check-debug: count-events ## the VM tests on the debug kernel (make debug-kernel first): any KASAN, UBSAN, lockdep, RCU, kmemleak or hung-task report fails; hours
 	@WGTOUR_KERNEL=debug $(MAKE) --no-print-directory module
 	@tests/check.sh debug
 
@@ -95,6 +95,26 @@ check-labs: setup ## the course's own tests: every skeleton and reference builds
 bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoints' cost): paired ratios with 95 % intervals; QUICK=1 for a short run
 	@$(if $(filter 1,$(QUICK)),BENCH_QUICK=1 )labs/bench/run.sh
 
+# count-events (traces/count/): a raw_tp or tp_btf BPF program on every
+# event of a tracepoint system, counting; make bench's variants rawtp and
+# tpbtf and tests/vm/tracepoints.sh run it in the lab VM, which sees build/.
+# The BPF object needs only the uapi headers (linux/bpf.h, and asm/ from
+# the multiarch directory, which clang -target bpf does not search).
+COUNT_BUILD := build/count
+count-events: setup build/count-events ## build build/count-events: count a tracepoint system's events with raw_tp or tp_btf programs (libbpf)
+
+$(COUNT_BUILD)/count.bpf.o: traces/count/count.bpf.c
+	@mkdir -p $(@D)
+	clang -O2 -g -Wall -Wextra -target bpf \
+		-I/usr/include/$(shell $(CC) -print-multiarch) -c $< -o $@
+
+$(COUNT_BUILD)/count.skel.h: $(COUNT_BUILD)/count.bpf.o
+	bpftool gen skeleton $< name count_bpf > $@.tmp
+	@mv $@.tmp $@
+
+build/count-events: traces/count/count-events.c $(COUNT_BUILD)/count.skel.h
+	$(CC) -O2 -g -Wall -Wextra -I$(COUNT_BUILD) $< -lbpf -o $@
+
 profile: module ## where the time goes: perf flame graphs of wgtour.ko and stock wireguard.ko under one TCP stream, a table per data-path stage (build/profile/)
 	@labs/bench/profile.sh
 
@@ -103,4 +123,5 @@ clean: ## remove build outputs (build/ and the module's objects)
 	rm -rf build
 
 .PHONY: help setup module debug-kernel lint book shell check check-long fuzz mutate lab-init \
-	lab-peers lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench profile clean
+	lab-peers lab-handshake lab-rx lab-tx labs lab-start grade check-labs bench profile \
+	count-events clean

@@ -21,6 +21,9 @@ packages=(
 	iptables iputils-ping tcpdump util-linux procps
 	# building and checking the module
 	make gcc bc sparse dwarves linux-source-6.1 perl
+	# traces/count/count-events: a BPF object (clang -target bpf) and its
+	# libbpf loader (bpftool, above, makes the skeleton)
+	clang libbpf-dev
 	# the book and the traces (epubcheck and chromium: the book test checks
 	# the EPUB, and every page in a headless browser)
 	pandoc graphviz python3 epubcheck chromium
