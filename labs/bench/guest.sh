@@ -4,14 +4,23 @@
 # The benchmark, inside the lab VM (make bench boots the VM with it; the
 # host side, labs/bench/run.sh, builds the modules and reads the results).
 #
-# Five variants of the two-peer topology (two namespaces joined by veth, a
-# WireGuard device in each, addresses as in labs/topo/two-peers.sh):
+# Variants of the two-peer topology (two namespaces joined by veth, a
+# WireGuard device in each, addresses as in labs/topo/two-peers.sh), the
+# first five by default:
 #
 #   ours      wgtour.ko, tracepoints compiled in, nothing attached
 #   stock     the kernel's own wireguard.ko (the reference)
 #   go        wireguard-go on both sides (a tun device each)
 #   notrace   wgtour.ko built with -DNOTRACE: every trace_*() is empty
 #   traced    wgtour.ko with bpftrace counting every tracepoint:wgtour:*
+#   rawtp     wgtour.ko with build/count-events (traces/count/) counting
+#             every wgtour event with raw_tp programs, which get the
+#             tracepoint's arguments: no event record is filled for them
+#   tpbtf     the same with tp_btf programs (BTF-typed arguments)
+#
+# rawtp and tpbtf would make the default run about 30 % longer; run them
+# with BENCH_VARIANTS="ours stock go notrace traced rawtp tpbtf" make bench
+# (labs/bench/run.sh builds build/count-events when they are asked for).
 #
 # They are interleaved, one run of each per round (ours stock go notrace
 # traced, ours stock go ...), because under QEMU/TCG the same run varies by
@@ -39,14 +48,15 @@
 # API's request and scatterlist layers instead of WireGuard's.
 #
 # usage: labs/bench/guest.sh OUTDIR KO NOTRACE_KO [ROUNDS [SECS [PINGS]]]
-# environment: BENCH_VARIANTS (default: all five), BENCH_CASES (default:
+# environment: BENCH_VARIANTS (default: the first five), BENCH_CASES (default:
 # all six, in the order above), BENCH_CRYPTO (1). make bench's 4-vCPU boot
 # runs BENCH_VARIANTS="ours stock" BENCH_CASES=tcp4 BENCH_CRYPTO=0.
 # OUTDIR gets, per run, <variant>-<round>-{ping.txt,tcp.json,udp.json,
 # udp64.json,loaded-ping.txt,loaded-tcp.json,tcp4.json} (plus -bpftrace.txt
-# for "traced"), crypto-<round>-tcrypt.txt (tcrypt's kernel log lines),
-# runs.txt (one line a run, in order), env.txt and guest.log. Raw only:
-# the host turns them into a table (labs/bench/report.py).
+# for "traced", -count.txt for "rawtp" and "tpbtf"),
+# crypto-<round>-tcrypt.txt (tcrypt's kernel log lines), runs.txt (one
+# line a run, in order), env.txt and guest.log. Raw only: the host turns
+# them into a table (labs/bench/report.py).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/vm.sh
 # the topology, module loading, the iperf3 client: shared with make profile
@@ -81,6 +91,23 @@ bpftrace_stop()
 {
 	kill -INT "$bt_pid" 2>/dev/null
 	wait "$bt_pid"
+}
+
+# count_start FILE MODE - count every wgtour event with count-events' raw_tp
+# or tp_btf programs (MODE); returns once it says they are all attached.
+count_start()
+{
+	build/count-events "$2" wgtour > "$1" 2>&1 &
+	ce_pid=$!
+	wgt_wait_until --every 0.2 --while-alive "$ce_pid" 120 \
+		grep -q '^count-events: attached' "$1"
+}
+
+# count_stop - SIGINT: it detaches, then prints the counts into FILE.
+count_stop()
+{
+	kill -INT "$ce_pid" 2>/dev/null
+	wait "$ce_pid"
 }
 
 # ping_ab FILE - PINGS pings, a -> b.
@@ -154,11 +181,16 @@ one_run()
 	load "$variant" || { echo "load failed"; return 1; }
 	topo_up || { topo_down; echo "topology failed"; return 1; }
 	warm_up "$prefix" || status=no-handshake
-	if [ "$variant" = traced ]; then
-		bpftrace_start "$prefix-bpftrace.txt" || status=bpftrace-failed
-	fi
+	case $variant in
+	traced) bpftrace_start "$prefix-bpftrace.txt" || status=bpftrace-failed ;;
+	rawtp) count_start "$prefix-count.txt" raw_tp || status=count-failed ;;
+	tpbtf) count_start "$prefix-count.txt" tp_btf || status=count-failed ;;
+	esac
 	measure "$prefix"
-	[ "$variant" = traced ] && bpftrace_stop
+	case $variant in
+	traced) bpftrace_stop ;;
+	rawtp|tpbtf) count_stop ;;
+	esac
 	echo "$variant $round $status $(ls /sys/kernel/tracing/events/wgtour 2>/dev/null |
 		grep -vc '^enable$\|^filter$')" >> "$out/runs.txt"
 	topo_down

@@ -11,7 +11,7 @@
 #
 # The guest script sets:
 #   start       the run's start, date +%s.%N (step's clock)
-#   ko          wgtour.ko to load for "ours" and "traced"
+#   ko          wgtour.ko to load for "ours", "traced", "rawtp" and "tpbtf"
 #   notrace_ko  the -DNOTRACE build, for "notrace" (make bench only)
 #   variant     the variant being run (wg_dev reads it)
 # shellcheck disable=SC2154 # those four are the caller's
@@ -69,7 +69,7 @@ load()
 {
 	wgt_unload && wgt_stock_unload || return 1
 	case $1 in
-	ours|traced) WGTOUR_KO=$ko wgt_load ;;
+	ours|traced|rawtp|tpbtf) WGTOUR_KO=$ko wgt_load ;;
 	notrace) WGTOUR_KO=$notrace_ko wgt_load ;;
 	stock) wgt_stock_load ;;
 	go) modprobe tun ;;
