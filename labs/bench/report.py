@@ -9,6 +9,10 @@ BENCHDIR holds host-env.txt (written by run.sh), raw/ (the 2-vCPU boot:
 every variant and case, and the crypto ceiling) and, when the 4-vCPU boot
 ran, raw-smp4/ (ours and stock, TCP with 4 streams). With no run listed in
 raw/runs.txt (or no such file) it says so and exits 1, writing nothing.
+It writes BENCHDIR/results.json and BENCHDIR/ratios.svg, and prints the
+table. The rows of the variants rawtp and tpbtf (count-events' raw_tp and
+tp_btf programs on every wgtour event, not run by default) are there only
+when raw/ has runs of them.
 
 Each metric compares two variants measured in the same round of the same
 boot, seconds apart: per round the ratio num / den (for UDP loss, the
@@ -36,14 +40,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
 
 BOOT_RESAMPLES = 10000
-VARIANTS = ["ours", "stock", "go", "notrace", "traced"]
+VARIANTS = ["ours", "stock", "go", "notrace", "traced", "rawtp", "tpbtf"]
 LABELS = {
     "ours": "wgtour.ko (tracepoints in, off)",
     "stock": "wireguard.ko (stock)",
     "go": "wireguard-go",
     "notrace": "wgtour.ko (tracepoints out)",
     "traced": "wgtour.ko + bpftrace wgtour:*",
+    "rawtp": "wgtour.ko + raw_tp wgtour:*",
+    "tpbtf": "wgtour.ko + tp_btf wgtour:*",
 }
+# Not in make bench's default run (BENCH_VARIANTS): their metrics are left
+# out of the table, results.json and ratios.svg when no run of theirs is.
+OPTIONAL_VARIANTS = {"rawtp", "tpbtf"}
+# A traced variant's wgtour events per datagram received, as load_runs
+# stores it: counted by bpftrace (traced) or count-events (rawtp, tpbtf).
+PER_DATAGRAM = {"traced": "bpftrace_per_datagram", "rawtp": "count_per_datagram",
+                "tpbtf": "count_per_datagram"}
 # What each run yields (None when the case did not run or failed).
 VALUES = ["tcp_mbps", "tcp4_mbps", "udp_mbps", "udp_pps", "udp_lost_percent",
           "udp64_pps", "udp64_lost_percent", "ping_ms", "loaded_ping_ms",
@@ -86,6 +99,15 @@ METRICS = [
     # No goal: it explains traced_udp64's ratio rather than being one.
     ("traced_event_us", "bpftrace on: us per event, UDP 64 B",
      ("traced", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    # No goals: what the events cost without their records, for comparison.
+    ("rawtp_udp64", "raw_tp on: UDP 64 B pkt/s", ("rawtp", "udp64_pps"),
+     ("ours", "udp64_pps"), "smp2", "ratio", None),
+    ("rawtp_event_us", "raw_tp on: us per event, UDP 64 B",
+     ("rawtp", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    ("tpbtf_udp64", "tp_btf on: UDP 64 B pkt/s", ("tpbtf", "udp64_pps"),
+     ("ours", "udp64_pps"), "smp2", "ratio", None),
+    ("tpbtf_event_us", "tp_btf on: us per event, UDP 64 B",
+     ("tpbtf", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
     ("crypto", "TCP / crypto ceiling", ("ours", "tcp_mbps"),
      ("crypto", "ceiling_mbps"), "smp2", "ratio", (">=", 0.7)),
     ("crypto_stock", "stock TCP / crypto ceiling", ("stock", "tcp_mbps"),
@@ -100,6 +122,10 @@ PER_EVENT = ("us per event (bpftrace on): (1/pkt/s traced - 1/pkt/s ours), each 
              "  over the traced run's wgtour events per rx_udp (one per datagram received);\n"
              "  bpftrace counts the run's five cases together, so that ratio is the whole\n"
              "  run's, not the 64-byte flood's own")
+# Its last line when the rawtp or tpbtf rows are in the table.
+PER_EVENT_COUNT = ("  raw_tp on, tp_btf on: the same, counted by count-events (build/count-events:\n"
+                   "  a raw_tp or tp_btf program per event, given the tracepoint's arguments\n"
+                   "  where bpftrace's tracepoint: programs get the event's record, filled first)")
 # Scaling from 2 to 4 vCPUs against stock's: (ours/stock at 4 vCPUs) /
 # (ours/stock at 2 vCPUs), which equals ours' scaling over stock's; the two
 # boots are not paired round by round, so each side is resampled alone.
@@ -162,6 +188,21 @@ def bpftrace_events(path):
     except OSError:
         return None
     return counts
+
+
+def count_events(path):
+    """The counts count-events printed when it stopped ("NAME COUNT" lines
+    after its "attached" line; "total N" is their sum), or None without
+    the file."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    _, attached, after = text.partition("count-events: attached")
+    return {m.group(1): int(m.group(2)) for m in
+            re.finditer(r'^(\w+) (\d+)$', after if attached else "", re.M)
+            if m.group(1) != "total"}
 
 
 def tcrypt(path, vcpus):
@@ -249,6 +290,12 @@ def load_runs(raw, boot):
                 # None without a file or an rx_udp line: no round to divide by
                 run["bpftrace_per_datagram"] = (run["bpftrace_total"] / counts["rx_udp"]
                                                 if counts and counts.get("rx_udp") else None)
+            if variant in ("rawtp", "tpbtf"):
+                counts = count_events(prefix + "-count.txt")
+                run["count_events"] = counts
+                run["count_total"] = sum(counts.values()) if counts else None
+                run["count_per_datagram"] = (run["count_total"] / counts["rx_udp"]
+                                             if counts and counts.get("rx_udp") else None)
             runs.append(run)
     return runs
 
@@ -270,7 +317,7 @@ def paired(runs, boot, num, den, kind):
                 continue
             vals.append(x / y)
         elif kind == "per_event":
-            per = by[(v, rnd)].get("bpftrace_per_datagram")
+            per = by[(v, rnd)].get(PER_DATAGRAM[v])
             if not (x and y and per):
                 continue
             vals.append((1 / x - 1 / y) * 1e6 / per)
@@ -311,7 +358,10 @@ def judge(entry, goal):
 def metrics(runs):
     out = []
     by_key = {}
+    ran = {r["variant"] for r in runs}
     for key, title, num, den, boot, kind, goal in METRICS:
+        if num[0] in OPTIONAL_VARIANTS and num[0] not in ran:
+            continue
         rounds, vals = paired(runs, boot, num, den, kind)
         entry = {"key": key, "title": title, "kind": kind, "boot": boot,
                  "pair": f"{num[0]}{'/' if kind == 'ratio' else ' - '}{den[0]}",
@@ -442,6 +492,9 @@ def svg(entries, title, subtitle):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
     bench = sys.argv[1] if len(sys.argv) > 1 else "build/bench"
     raw = os.path.join(bench, "raw")
     env = read_env(os.path.join(raw, "env.txt"))
@@ -465,6 +518,9 @@ def main():
             md["failed_runs"] = len(mine) - len(ok)
             if v == "traced":
                 for k in ("bpftrace_total", "bpftrace_per_datagram"):
+                    md[k] = median([r.get(k) for r in ok])
+            if v in OPTIONAL_VARIANTS:
+                for k in ("count_total", "count_per_datagram"):
                     md[k] = median([r.get(k) for r in ok])
             medians.setdefault(boot, {})[v] = md
     crypto = [r for r in runs if r["variant"] == "crypto"]
@@ -567,11 +623,18 @@ def main():
     if traced.get("bpftrace_total") is not None:
         print(f"bpftrace counted a median {traced['bpftrace_total']:.0f} wgtour events per "
               f"traced run, {fmt(traced['bpftrace_per_datagram'], '.1f')} per datagram received")
+    for v, kind in (("rawtp", "raw_tp"), ("tpbtf", "tp_btf")):
+        md = medians.get("smp2", {}).get(v, {})
+        if md.get("count_total") is not None:
+            print(f"count-events ({kind}) counted a median {md['count_total']:.0f} wgtour events "
+                  f"per run, {fmt(md['count_per_datagram'], '.1f')} per datagram received")
     print()
     print("verdict: met / missed when the whole 95 % interval is on one side of the goal;")
     print("unclear when it straddles it (more rounds narrow it). Ratios: TCP, UDP higher is")
     print("faster; ping lower is faster; loss: percentage points over stock's.")
     print(PER_EVENT)
+    if any(e["numerator"][0] in OPTIONAL_VARIANTS for e in table if "numerator" in e):
+        print(PER_EVENT_COUNT)
     print("Raw runs: results.json; each round's value: ratios.svg.")
 
     subtitle = head if len(head) < 150 else head[:147] + "..."

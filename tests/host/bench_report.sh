@@ -19,7 +19,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp -r tests/host/data/bench "$tmp/b"
 
-ktap_plan 15
+ktap_plan 17
 
 python3 labs/bench/report.py "$tmp/b" > "$tmp/table.txt" 2> "$tmp/err.txt"
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
@@ -47,10 +47,11 @@ EOF
 # by_hand KIND VARIANT:WHAT [VARIANT:WHAT]: the test's own arithmetic on
 # the raw files, per round NUM/DEN, NUM - DEN, NUM alone or the µs per
 # traced event (KIND ratio, diff, value, per_event), then "median lo hi" as
-# above. Rounds 1 2 3, or those in $ROUNDS (1 or 3 of them).
+# above. Rounds 1 2 3, or those in $ROUNDS (1 or 3 of them); the fixture's
+# copy, or the run in $BENCH_DIR.
 by_hand()
 {
-	python3 - "$tmp/b" "${ROUNDS:-1 2 3}" "$@" <<'EOF'
+	python3 - "${BENCH_DIR:-$tmp/b}" "${ROUNDS:-1 2 3}" "$@" <<'EOF'
 import json, re, sys
 b, rounds, kind, *sides = sys.argv[1:]
 
@@ -77,6 +78,12 @@ def value(side, rnd):
     if what == "per_datagram":
         # every count bpftrace printed, over rx_udp's (once per datagram)
         counts = dict(re.findall(r"wgtour:(\w+)\]: (\d+)", open(p + "-bpftrace.txt").read()))
+        return sum(map(int, counts.values())) / int(counts["rx_udp"])
+    if what == "count_per_datagram":
+        # count-events' "NAME COUNT" lines after "attached", less "total"
+        text = open(p + "-count.txt").read().split("count-events: attached")[1]
+        counts = dict(re.findall(r"^(\w+) (\d+)$", text, re.M))
+        del counts["total"]
         return sum(map(int, counts.values())) / int(counts["rx_udp"])
     raise SystemExit(f"by_hand: what is {what}?")
 
@@ -136,6 +143,59 @@ m = {e["key"]: e for e in json.load(open(sys.argv[1]))["metrics"]}
 sys.exit(m["traced_event_us"]["rounds"] != [1])
 EOF'
 ktap_check "scaling 2->4 vCPUs vs stock's: (450/300) / (300/300)" 'want scaling 1.5 1.5 1.5'
+
+# The variants rawtp and tpbtf (count-events; not in make bench's default
+# run), added here to a copy of the fixture: 64-byte floods of 16,000,
+# 15,000 and 17,100 pkt/s (rawtp) and 15,000 each round (tpbtf) against
+# ours' 20,000, 18,000 and 19,000; count-events' output as it prints it,
+# with a libbpf warning before and a recursion-miss line after the
+# counts; 8, 10 and 5 events per rx_udp (rawtp), 8 each round (tpbtf).
+cp -r tests/host/data/bench "$tmp/ce"
+add_count_run()
+{
+	local variant=$1 mode=$2 rnd=$3 pps=$4 rx=$5 other=$6
+	echo "$variant $rnd ok 47" >> "$tmp/ce/raw/runs.txt"
+	echo "{\"end\": {\"sum_received\": {\"bits_per_second\": 8e6, \"packets\": $((3 * pps)),
+		\"lost_packets\": 0, \"seconds\": 3}}}" > "$tmp/ce/raw/$variant-$rnd-udp64.json"
+	printf '%s\n' "libbpf: a warning" "count-events: attached 47 programs ($mode)" \
+		"rx_udp $rx" "tx_xmit $other" "total $((rx + other))" \
+		"count-events: 2 events not counted: their program was already running on that CPU" \
+		> "$tmp/ce/raw/$variant-$rnd-count.txt"
+}
+add_count_run rawtp raw_tp 1 16000 10000 70000
+add_count_run rawtp raw_tp 2 15000 10000 90000
+add_count_run rawtp raw_tp 3 17100 10000 40000
+for rnd in 1 2 3; do
+	add_count_run tpbtf tp_btf $rnd 15000 5000 35000
+done
+python3 labs/bench/report.py "$tmp/ce" > "$tmp/ce.txt" 2>&1
+# shellcheck disable=SC2034 # rc is read in ktap_check's expression
+rc=$?
+grep -e 'raw_tp' -e 'tp_btf' "$tmp/ce.txt" | sed 's/^/# /'
+ktap_check "raw_tp and tp_btf on: UDP 64 B ratio and µs per event from the iperf3 and count-events files" \
+	'[ "$rc" = 0 ] &&
+	 want -f "$tmp/ce/results.json" rawtp_udp64 \
+		$(BENCH_DIR=$tmp/ce by_hand ratio rawtp:pps64 ours:pps64) &&
+	 want -f "$tmp/ce/results.json" rawtp_event_us \
+		$(BENCH_DIR=$tmp/ce by_hand per_event rawtp:pps64 ours:pps64 rawtp:count_per_datagram) &&
+	 want -f "$tmp/ce/results.json" tpbtf_udp64 \
+		$(BENCH_DIR=$tmp/ce by_hand ratio tpbtf:pps64 ours:pps64) &&
+	 want -f "$tmp/ce/results.json" tpbtf_event_us \
+		$(BENCH_DIR=$tmp/ce by_hand per_event tpbtf:pps64 ours:pps64 tpbtf:count_per_datagram)'
+# Their rows have no goal and change no other; a run without them (the
+# fixture) has none of their rows, lines or labels.
+ktap_check "raw_tp and tp_btf rows: no goal, the other metrics unchanged, none without their runs" \
+	'python3 - "$tmp/b/results.json" "$tmp/ce/results.json" <<\EOF &&
+import json, sys
+old, new = ({m["key"]: m for m in json.load(open(f))["metrics"]} for f in sys.argv[1:])
+added = {"rawtp_udp64", "rawtp_event_us", "tpbtf_udp64", "tpbtf_event_us"}
+ok = set(new) - set(old) == added and all(new[k]["goal"] is None for k in added)
+ok &= all(new[k] == old[k] for k in old)
+sys.exit(0 if ok else 1)
+EOF
+	 grep -q "^count-events (raw_tp) counted a median 80000 wgtour events per run, 8.0 per datagram" "$tmp/ce.txt" &&
+	 grep -q "^  wgtour.ko + tp_btf wgtour:\*" "$tmp/ce.txt" &&
+	 ! grep -q -e raw_tp -e tp_btf -e count-events "$tmp/table.txt"'
 
 ktap_check "results.json: every metric has its median, interval, rounds, goal and verdict" \
 	'python3 - "$tmp/b/results.json" <<\EOF
