@@ -100,20 +100,21 @@ bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoi
 # tpbtf and tests/vm/tracepoints.sh run it in the lab VM, which sees build/.
 # The BPF object needs only the uapi headers (linux/bpf.h, and asm/ from
 # the multiarch directory, which clang -target bpf does not search).
-COUNT_BUILD := build/count
-count-events: setup build/count-events ## build build/count-events: count a tracepoint system's events with raw_tp or tp_btf programs (libbpf)
+# COUNT_OUT=DIR builds DIR/count-events instead (tests/host/count_events.sh).
+COUNT_OUT ?= build
+count-events: setup $(COUNT_OUT)/count-events ## build build/count-events: count a tracepoint system's events with raw_tp or tp_btf programs (libbpf)
 
-$(COUNT_BUILD)/count.bpf.o: traces/count/count.bpf.c
+$(COUNT_OUT)/count/count.bpf.o: traces/count/count.bpf.c
 	@mkdir -p $(@D)
 	clang -O2 -g -Wall -Wextra -target bpf \
 		-I/usr/include/$(shell $(CC) -print-multiarch) -c $< -o $@
 
-$(COUNT_BUILD)/count.skel.h: $(COUNT_BUILD)/count.bpf.o
+$(COUNT_OUT)/count/count.skel.h: $(COUNT_OUT)/count/count.bpf.o
 	bpftool gen skeleton $< name count_bpf > $@.tmp
 	@mv $@.tmp $@
 
-build/count-events: traces/count/count-events.c $(COUNT_BUILD)/count.skel.h
-	$(CC) -O2 -g -Wall -Wextra -I$(COUNT_BUILD) $< -lbpf -o $@
+$(COUNT_OUT)/count-events: traces/count/count-events.c $(COUNT_OUT)/count/count.skel.h
+	$(CC) -O2 -g -Wall -Wextra -I$(COUNT_OUT)/count $< -lbpf -o $@
 
 profile: module ## where the time goes: perf flame graphs of wgtour.ko and stock wireguard.ko under one TCP stream, a table per data-path stage (build/profile/)
 	@labs/bench/profile.sh
