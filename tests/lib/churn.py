@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""churn.py CYCLES: the cycles of the churn under traffic (issue 12;
-tests/lib/churn.sh sets up the tunnel and iperf3, and checks the results).
+"""churn.py CYCLES KEYDIR: the cycles of the churn under traffic (issue 12;
+tests/lib/churn.sh sets up the tunnel and iperf3, and checks the results;
+KEYDIR/pa is wga's public key).
 
 Run inside netns wgt-chA, where wga is. Each cycle, with wga's peer wgb
 in wgt-chB carrying iperf3's traffic:
@@ -18,8 +19,10 @@ in wgt-chB carrying iperf3's traffic:
 Why Python, one process, rather than ip and wg: on the debug kernel
 (make check-debug) under emulation, starting a process costs 2 to 4
 seconds, and a cycle of a dozen commands took 49 to 55 s; here a cycle
-is the kernel's work alone. The requests are what ip and wg send: RTM_*
-messages over rtnetlink, WG_CMD_SET_DEVICE over generic netlink (wgnl.py).
+is the kernel's work alone. The requests are those ip and wg would send
+for the same steps (ip link add, set netns, addrgenmode none, up; ip
+addr add; ip route add; wg set): RTM_* messages over rtnetlink,
+WG_CMD_SET_DEVICE over generic netlink (wgnl.py).
 
 Prints a line for each step that failed, a line every 50 cycles, and at
 the end "churn: CYCLES FAILED STALLED ANSWERED BYTES": cycles with a
@@ -27,6 +30,7 @@ failed step, cycles in which wgb took in no traffic, the visitors' pings
 answered, the bytes wgb took in meanwhile.
 """
 
+import errno
 import os
 import random
 import select
@@ -44,8 +48,9 @@ from wgnl import attr, nest, u32  # noqa: E402
 NETLINK_ROUTE = 0
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_NEWADDR, RTM_NEWROUTE = 16, 17, 18, 20, 24
 NLM_F_EXCL, NLM_F_CREATE = 0x200, 0x400
-IFLA_IFNAME, IFLA_LINKINFO, IFLA_STATS64, IFLA_NET_NS_FD = 3, 18, 23, 28
+IFLA_IFNAME, IFLA_LINKINFO, IFLA_STATS64, IFLA_AF_SPEC, IFLA_NET_NS_FD = 3, 18, 23, 26, 28
 IFLA_INFO_KIND = 1
+IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE = 8, 1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF = 1, 4
 RT_TABLE_MAIN, RTPROT_BOOT, RT_SCOPE_LINK, RTN_UNICAST = 254, 3, 253, 1
@@ -59,21 +64,22 @@ class Failed(Exception):
     pass
 
 
+def check(what, err, msg):
+    """A request's answer: Failed, naming the step, unless it is 0."""
+    if err:
+        raise Failed("%s: %s %s" % (what, wgnl.errname(err), msg))
+
+
 class Namespace:
     """The sockets a cycle needs in one network namespace: rtnetlink,
     generic netlink, and (for the visitor) a raw ICMP socket."""
 
     def __init__(self, fd, family=None, icmp=False):
-        home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-        try:
-            wgnl.setns(fd)
+        with wgnl.in_netns(fd):
             self.rtnl = wgnl.NetlinkSocket(NETLINK_ROUTE)
             self.genl = wgnl.GenlSocket()
             self.icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                                       socket.IPPROTO_ICMP) if icmp else None
-        finally:
-            wgnl.setns(home)
-            os.close(home)
         self.family = family or self.genl.resolve(wgnl.WG_GENL_NAME)
 
     def close(self):
@@ -83,8 +89,7 @@ class Namespace:
 
     def rt(self, what, mtype, body, attrs, flags=wgnl.NLM_F_ACK):
         err, msg, answers = self.rtnl.exchange(mtype, body + b"".join(attrs), flags)
-        if err or not answers and not flags & wgnl.NLM_F_ACK:
-            raise Failed("%s: %s %s" % (what, wgnl.errname(err), msg))
+        check(what, err or (0 if answers or flags & wgnl.NLM_F_ACK else errno.ENODATA), msg)
         return answers
 
     def link(self, what, index, attrs, flags=0, up=False):
@@ -103,8 +108,7 @@ class Namespace:
 
     def wg_set(self, what, attrs):
         err, msg, _ = self.genl.request(self.family, wgnl.WG_CMD_SET_DEVICE, attrs)
-        if err:
-            raise Failed("%s: %s %s" % (what, wgnl.errname(err), msg))
+        check(what, err, msg)
 
 
 def ifinfomsg(index=0, up=False):
@@ -134,16 +138,13 @@ def cycle(i, a, pub_a, rng):
     key = os.urandom(32)
     pub_x = noise_ref.x25519_public(key)
     visitor = "10.9.%d.%d" % (i // 250 % 250, i % 250 + 1)
-    # A new namespace, held by a file descriptor alone.
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    # A new namespace, held by a file descriptor (and the sockets made in
+    # it) alone.
+    x_fd, x = None, None
     try:
-        wgnl.unshare(wgnl.CLONE_NEWNET)
-        x_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    finally:
-        wgnl.setns(home)
-        os.close(home)
-    x = Namespace(x_fd, a.family, icmp=True)
-    try:
+        with wgnl.in_netns(None):
+            x_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+        x = Namespace(x_fd, a.family, icmp=True)
         a.link("link add wgx", 0, [attr(IFLA_IFNAME, b"wgx\0"),
                nest(IFLA_LINKINFO, [attr(IFLA_INFO_KIND, b"wireguard")])],
                NLM_F_CREATE | NLM_F_EXCL)
@@ -160,6 +161,11 @@ def cycle(i, a, pub_a, rng):
              [attr(IFA_LOCAL, socket.inet_aton(visitor)),
               attr(IFA_ADDRESS, socket.inet_aton(visitor))],
              wgnl.NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+        # As wgt_dev_up -l: no IPv6 link-local address, so no DAD, router
+        # solicitation or MLD into the tunnel (the device has no MAC).
+        x.link("link set wgx addrgenmode none", index,
+               [nest(IFLA_AF_SPEC, [nest(socket.AF_INET6, [
+                   wgnl.u8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE)])])])
         x.link("link set wgx up", index, [], up=True)
         # struct rtmsg: family, dst_len, src_len, tos, table, protocol,
         # scope, type, flags
@@ -169,7 +175,7 @@ def cycle(i, a, pub_a, rng):
              [attr(RTA_DST, socket.inet_aton("10.7.0.0")), u32(RTA_OIF, index)],
              wgnl.NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
         a.wg_set("wga peer add", [ifname(b"wga"), peer(pub_x, allowed(visitor, 32))])
-        x.icmp.sendto(noise_ref.icmp_echo(i & 0xffff, b"churn"), (WGA, 0))
+        x.icmp.sendto(noise_ref.icmp_echo(i & 0xffff, 1, b"churn"), (WGA, 0))
         # 0 to 99 ms: a handshake and the ping's reply take tens of ms
         # under emulation, so the teardown comes before, during or after.
         time.sleep(rng.randrange(100) / 1000)
@@ -177,8 +183,8 @@ def cycle(i, a, pub_a, rng):
                                  attr(wgnl.WGDEVICE_A_PRIVATE_KEY, os.urandom(32))])
         a.wg_set("wga peer remove", [ifname(b"wga"),
                                      peer(pub_x, u32(wgnl.WGPEER_A_FLAGS, WGPEER_F_REMOVE_ME))])
-        # As ping -W 1 did: a second for the reply, which may come,
-        # having left before the teardown.
+        # Up to a second after the teardown for the reply, which may
+        # come, the request having left before.
         answered = False
         deadline = time.monotonic() + 1
         while not answered and select.select([x.icmp], [], [],
@@ -189,8 +195,10 @@ def cycle(i, a, pub_a, rng):
         return answered
     finally:
         # The namespace's last references: it goes, and wgx with it.
-        x.close()
-        os.close(x_fd)
+        if x is not None:
+            x.close()
+        if x_fd is not None:
+            os.close(x_fd)
         # A cycle that failed before the move leaves wgx in wgt-chA.
         a.rtnl.exchange(RTM_DELLINK, ifinfomsg() + attr(IFLA_IFNAME, b"wgx\0"),
                         wgnl.NLM_F_ACK)
@@ -214,7 +222,12 @@ def main():
         except (Failed, OSError) as e:
             failed += 1
             print("# cycle %d: %s" % (i, e), flush=True)
-        now = b.rx_bytes(b"wgb")
+        # iperf3's traffic must have grown wgb's count within the cycle.
+        try:
+            now = b.rx_bytes(b"wgb")
+        except (Failed, OSError) as e:
+            print("# cycle %d: wgb's count: %s" % (i, e), flush=True)
+            now = last
         stalled += now <= last
         last = now
         if (i + 1) % 50 == 0:

@@ -629,15 +629,16 @@ def internet_checksum(data: bytes) -> int:
     return ~total & 0xffff
 
 
-def icmp_echo(ident: int, payload: bytes) -> bytes:
-    """An ICMP echo request (a ping), sequence number 1, without IP."""
-    icmp = struct.pack(">BBHHH", 8, 0, 0, ident, 1) + payload
+def icmp_echo(ident: int, seq: int, payload: bytes) -> bytes:
+    """An ICMP echo request (a ping), without IP."""
+    icmp = struct.pack(">BBHHH", 8, 0, 0, ident, seq) + payload
     return icmp[:2] + struct.pack(">H", internet_checksum(icmp)) + icmp[4:]
 
 
-def icmp_echo_request(src: bytes, dst: bytes, payload: bytes) -> bytes:
+def icmp_echo_request(src: bytes, dst: bytes, payload: bytes,
+                      ident: int = 0x7767, seq: int = 1) -> bytes:
     """An IPv4 packet carrying an ICMP echo request."""
-    icmp = icmp_echo(0x7767, payload)
+    icmp = icmp_echo(ident, seq, payload)
     ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1,
                      0, src, dst)
     ip = ip[:10] + struct.pack(">H", internet_checksum(ip)) + ip[12:]

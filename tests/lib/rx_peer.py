@@ -59,12 +59,7 @@ def tai64n() -> bytes:
 
 def echo_request(src: bytes, dst: bytes, seq: int, counter: int) -> bytes:
     payload = b"wgtour-rx" + struct.pack(">Q", counter)
-    icmp = struct.pack(">BBHHH", 8, 0, 0, ICMP_ID, seq) + payload
-    icmp = icmp[:2] + struct.pack(">H", nr.internet_checksum(icmp)) + icmp[4:]
-    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 0, 0, 64, 1,
-                     0, src, dst)
-    ip = ip[:10] + struct.pack(">H", nr.internet_checksum(ip)) + ip[12:]
-    return ip + icmp
+    return nr.icmp_echo_request(src, dst, payload, ICMP_ID, seq)
 
 
 class Peer:

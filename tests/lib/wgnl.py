@@ -37,6 +37,7 @@ error from the kernel, 2 for a usage error. In batch mode a bad line is a
 usage error and ends the run.
 """
 import base64
+import contextlib
 import ctypes
 import errno
 import os
@@ -182,10 +183,14 @@ class NetlinkSocket:
         return 0, "", answers
 
 
+def genl_payload(cmd, version, attrs):
+    """genlmsghdr (command, version, reserved), then the attributes."""
+    return struct.pack("=BBH", cmd, version, 0) + b"".join(attrs)
+
+
 class GenlSocket(NetlinkSocket):
     def send(self, family, cmd, version, attrs, flags):
-        self.send_message(family, struct.pack("=BBH", cmd, version, 0) + b"".join(attrs),
-                          flags)
+        self.send_message(family, genl_payload(cmd, version, attrs), flags)
 
     def resolve(self, name):
         """Ask the controller for the id of a generic-netlink family."""
@@ -205,9 +210,8 @@ class GenlSocket(NetlinkSocket):
     def request(self, family, cmd, attrs, dump=False):
         """Send one request; return (errno, extack, [reply payloads]), the
         replies without their genetlink header."""
-        err, msg, answers = self.exchange(
-            family, struct.pack("=BBH", cmd, WG_GENL_VERSION, 0) + b"".join(attrs),
-            NLM_F_DUMP if dump else NLM_F_ACK)
+        err, msg, answers = self.exchange(family, genl_payload(cmd, WG_GENL_VERSION, attrs),
+                                          NLM_F_DUMP if dump else NLM_F_ACK)
         return err, msg, [a[4:] for a in answers]
 
 
@@ -232,6 +236,23 @@ def setns(fd, nstype=CLONE_NEWNET):
     """setns(2): this thread into the namespace fd refers to
     (/run/netns/NAME, /proc/self/ns/net, ...)."""
     _libc_call("setns", fd, nstype)
+
+
+@contextlib.contextmanager
+def in_netns(fd=None):
+    """with in_netns(fd): this thread in fd's network namespace (None: a
+    new one, made by unshare()), and back in its own afterwards; the
+    sockets made inside stay in that namespace."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        if fd is None:
+            unshare(CLONE_NEWNET)
+        else:
+            setns(fd)
+        yield
+    finally:
+        setns(home)
+        os.close(home)
 
 
 # --- the command line: words in, attributes out ---

@@ -21,8 +21,8 @@
  * event's index, its "counts" map the first instance's
  * (bpf_map__reuse_fd()), and attached: raw_tp by the event's name
  * (bpf_program__attach_raw_tracepoint()), tp_btf by the BTF type
- * btf_trace_<event> its module or the kernel carries, found at load
- * (bpf_program__set_attach_target()). Both look a name up in the kernel
+ * btf_trace_<event> its module or the kernel carries, looked up before
+ * the load (bpf_program__set_attach_target()). Both look a name up in the kernel
  * first, then in the modules (bpf_get_raw_tracepoint(), libbpf's
  * find_kernel_btf_id()): a module's event that shares its name with
  * one of the kernel's would be counted on the kernel's. None of wgtour's
