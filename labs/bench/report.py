@@ -53,10 +53,12 @@ LABELS = {
 # Not in make bench's default run (BENCH_VARIANTS): their metrics are left
 # out of the table, results.json and ratios.svg when no run of theirs is.
 OPTIONAL_VARIANTS = {"rawtp", "tpbtf"}
-# A traced variant's wgtour events per datagram received, as load_runs
-# stores it: counted by bpftrace (traced) or count-events (rawtp, tpbtf).
-PER_DATAGRAM = {"traced": "bpftrace_per_datagram", "rawtp": "count_per_datagram",
-                "tpbtf": "count_per_datagram"}
+# The variants that count every wgtour event: what counts them (the prefix
+# of the run's keys <counter>_events, _total and _per_datagram, the events
+# per datagram received) and the file it writes: bpftrace for traced,
+# count-events for rawtp and tpbtf.
+EVENT_COUNTERS = {"traced": ("bpftrace", "-bpftrace.txt"),
+                  "rawtp": ("count", "-count.txt"), "tpbtf": ("count", "-count.txt")}
 # What each run yields (None when the case did not run or failed).
 VALUES = ["tcp_mbps", "tcp4_mbps", "udp_mbps", "udp_pps", "udp_lost_percent",
           "udp64_pps", "udp64_lost_percent", "ping_ms", "loaded_ping_ms",
@@ -283,19 +285,16 @@ def load_runs(raw, boot):
             if run["loaded_tcp_mbps"] is None:
                 # no stream ran (iperf3 failed): these pings were not under load
                 run["loaded_ping_ms"] = None
-            if variant == "traced":
-                counts = bpftrace_events(prefix + "-bpftrace.txt")
-                run["bpftrace_events"] = counts
-                run["bpftrace_total"] = sum(counts.values()) if counts else None
+            if variant in EVENT_COUNTERS:
+                counter, suffix = EVENT_COUNTERS[variant]
+                parse = bpftrace_events if counter == "bpftrace" else count_events
+                counts = parse(prefix + suffix)
+                total = sum(counts.values()) if counts else None
+                run[counter + "_events"] = counts
+                run[counter + "_total"] = total
                 # None without a file or an rx_udp line: no round to divide by
-                run["bpftrace_per_datagram"] = (run["bpftrace_total"] / counts["rx_udp"]
-                                                if counts and counts.get("rx_udp") else None)
-            if variant in ("rawtp", "tpbtf"):
-                counts = count_events(prefix + "-count.txt")
-                run["count_events"] = counts
-                run["count_total"] = sum(counts.values()) if counts else None
-                run["count_per_datagram"] = (run["count_total"] / counts["rx_udp"]
-                                             if counts and counts.get("rx_udp") else None)
+                run[counter + "_per_datagram"] = (total / counts["rx_udp"]
+                                                  if counts and counts.get("rx_udp") else None)
             runs.append(run)
     return runs
 
@@ -317,7 +316,7 @@ def paired(runs, boot, num, den, kind):
                 continue
             vals.append(x / y)
         elif kind == "per_event":
-            per = by[(v, rnd)].get(PER_DATAGRAM[v])
+            per = by[(v, rnd)].get(EVENT_COUNTERS[v][0] + "_per_datagram")
             if not (x and y and per):
                 continue
             vals.append((1 / x - 1 / y) * 1e6 / per)
@@ -516,11 +515,9 @@ def main():
             md = {m: median([r.get(m) for r in ok]) for m in VALUES}
             md["runs"] = len(mine)
             md["failed_runs"] = len(mine) - len(ok)
-            if v == "traced":
-                for k in ("bpftrace_total", "bpftrace_per_datagram"):
-                    md[k] = median([r.get(k) for r in ok])
-            if v in OPTIONAL_VARIANTS:
-                for k in ("count_total", "count_per_datagram"):
+            if v in EVENT_COUNTERS:
+                for k in ("_total", "_per_datagram"):
+                    k = EVENT_COUNTERS[v][0] + k
                     md[k] = median([r.get(k) for r in ok])
             medians.setdefault(boot, {})[v] = md
     crypto = [r for r in runs if r["variant"] == "crypto"]
