@@ -50,7 +50,7 @@ check-debug: count-events ## the VM tests on the debug kernel (make debug-kernel
 	@WGTOUR_KERNEL=debug $(MAKE) --no-print-directory module
 	@tests/check.sh debug
 
-check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, about 12 minutes
+check-long: module ## the slow tests (tests/vm-long): the protocol timers at their real durations, and config_errors.sh beside the stock module, about 14 minutes
 	@tests/check.sh long
 
 fuzz: module ## the fuzzers' long runs in one VM boot: a million datagrams at a live tunnel, 100,000 netlink requests

@@ -103,7 +103,7 @@ fi
 
 if [ "${1:-}" = long ]; then
 	# make check-long: the slow tests alone, in one boot of the lab VM.
-	stage vm-long "slow VM tests (the timers at their real durations; about 15 minutes)" \
+	stage vm-long "slow VM tests (the timers at their real durations, config_errors.sh beside the stock module; about 14 minutes)" \
 		"$root/labs/vm/run" --name check-long --timeout 3600 -- tests/run-suite.sh vm-long
 	python3 "$root/tests/tap-summary.py" "${stages[@]}"
 	exit
