@@ -81,33 +81,15 @@ start=$(date +%s.%N)
 # seconds).
 bpftrace_start()
 {
-	bpftrace -e 'BEGIN { printf("bench: attached\n"); }
-		tracepoint:wgtour:* { @[probe] = count(); }' > "$1" 2>&1 &
-	bt_pid=$!
-	wgt_wait_until --every 0.2 --while-alive "$bt_pid" 120 grep -q '^bench: attached' "$1"
-}
-
-bpftrace_stop()
-{
-	kill -INT "$bt_pid" 2>/dev/null
-	wait "$bt_pid"
+	wgt_start_ready "$1" 'bench: attached' 120 bpftrace -e \
+		'BEGIN { printf("bench: attached\n"); } tracepoint:wgtour:* { @[probe] = count(); }'
 }
 
 # count_start FILE MODE - count every wgtour event with count-events' raw_tp
 # or tp_btf programs (MODE); returns once it says they are all attached.
 count_start()
 {
-	build/count-events "$2" wgtour > "$1" 2>&1 &
-	ce_pid=$!
-	wgt_wait_until --every 0.2 --while-alive "$ce_pid" 120 \
-		grep -q '^count-events: attached' "$1"
-}
-
-# count_stop - SIGINT: it detaches, then prints the counts into FILE.
-count_stop()
-{
-	kill -INT "$ce_pid" 2>/dev/null
-	wait "$ce_pid"
+	wgt_start_ready "$1" 'count-events: attached' 120 build/count-events "$2" wgtour
 }
 
 # ping_ab FILE - PINGS pings, a -> b.
@@ -188,8 +170,7 @@ one_run()
 	esac
 	measure "$prefix"
 	case $variant in
-	traced) bpftrace_stop ;;
-	rawtp|tpbtf) count_stop ;;
+	traced|rawtp|tpbtf) wgt_interrupt "$wgt_ready_pid" ;;
 	esac
 	echo "$variant $round $status $(ls /sys/kernel/tracing/events/wgtour 2>/dev/null |
 		grep -vc '^enable$\|^filter$')" >> "$out/runs.txt"

@@ -93,12 +93,7 @@ export TERM=${wgtour_term:-linux} WGTOUR_ROOT=$wgtour_root WGTOUR_IN_VM=1
 # about 10 s, with the stock wireguard.ko.
 # A socket that asks for timestamps until power-off keeps the key on: ping
 # then only counts its users up and down, and the jump is never rewritten.
-python3 -c 'import os, signal, socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP (x86)
-with open("/run/wgtour-netstamp.pid", "w") as f:
-	f.write(f"{os.getpid()}\n")
-signal.pause()' &
+python3 "$wgtour_root/labs/vm/netstamp.py" hold /run/wgtour-netstamp.pid &
 
 # The tests load the same wgtour.ko (tests/lib/vm.sh).
 export WGTOUR_KO=${wgtour_ko:-$wgtour_root/module/wgtour.ko}

@@ -55,18 +55,12 @@ fake)	mount -t tmpfs nodev "$t" || exit 100
 	touch "$d/tracing/events/wgtour/enable" "$d/tracing/events/wgtour/filter" ;;
 real)	mount -t tracefs nodev "$t" || exit 100
 	find "$t/events/${*: -1}" -mindepth 1 -maxdepth 1 -type d | wc -l > "$out.events"
-	"$ce" "$@" > "$out" 2>&1 &
-	pid=$!
-	for _ in $(seq 300); do
-		grep -q '^count-events: attached' "$out" && break
-		kill -0 "$pid" 2> /dev/null || break
-		sleep 0.1
-	done
+	. "$WGTOUR_ROOT/tests/lib/wait.sh"
+	wgt_start_ready "$out" 'count-events: attached' 30 "$ce" "$@"
 	for _ in $(seq 20); do
 		/bin/true
 	done
-	kill -INT "$pid" 2> /dev/null
-	wait "$pid"
+	wgt_interrupt "$wgt_ready_pid"
 	exit ;;
 esac
 exec "$ce" "$@" > "$out" 2>&1

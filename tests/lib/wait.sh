@@ -16,6 +16,14 @@
 #       sets it for its slower kernel).
 #   wgt_gone PID
 #       true when process PID no longer runs.
+#   wgt_start_ready FILE MARKER SECONDS COMMAND...
+#       start COMMAND in the background, its output to FILE, its pid in
+#       wgt_ready_pid; wait (every 0.2 s, while it runs) until a line of
+#       FILE starts with MARKER: a tracer that prints a line once all its
+#       probes are attached (bpftrace's BEGIN, count-events).
+#   wgt_interrupt PID
+#       stop PID, started by this shell, as Ctrl-C would (a tracer then
+#       detaches and prints what it counted); its exit status.
 #
 # COMMAND runs as it is given, never through eval: a simple command
 # ("grep -q started FILE", "[ -s FILE ]") or a function. A condition with a
@@ -86,4 +94,20 @@ wgt_wait_until()
 		fi
 		sleep "$_wgt_every"
 	done
+}
+
+wgt_start_ready()
+{
+	local file=$1 marker=$2 secs=$3
+	shift 3
+	"$@" > "$file" 2>&1 &
+	wgt_ready_pid=$!
+	wgt_wait_until --every 0.2 --while-alive "$wgt_ready_pid" "$secs" \
+		grep -q "^$marker" "$file"
+}
+
+wgt_interrupt()
+{
+	kill -INT "$1" 2>/dev/null
+	wait "$1"
 }

@@ -90,18 +90,14 @@ udp_in()
 # both namespaces) and got (the replies)
 count_ping()
 {
-	local pid a0 b0
+	local a0 b0
 	ce_rc=1 rx='' udp='' got=''
 	tunnel_up || { echo "# the tunnel could not be made"; return 1; }
-	"$ce" "$1" wgtour > "$tmp/ce.out" 2>&1 &
-	pid=$!
-	wgt_wait_until --every 0.2 --while-alive "$pid" 60 \
-		grep -q '^count-events: attached' "$tmp/ce.out"
+	wgt_start_ready "$tmp/ce.out" 'count-events: attached' 60 "$ce" "$1" wgtour
 	a0=$(udp_in $A) b0=$(udp_in $B)
 	wgt_ping $A "$tmp/ping" 10.0.0.2 -c 3 -i 0.2 -W 5
 	udp=$(( $(udp_in $A) - a0 + $(udp_in $B) - b0 ))
-	kill -INT "$pid" 2> /dev/null
-	wait "$pid"
+	wgt_interrupt "$wgt_ready_pid"
 	ce_rc=$?
 	sed 's/^/# /' "$tmp/ce.out"
 	rx=$(awk '$1 == "rx_udp" { print $2 }' "$tmp/ce.out")
