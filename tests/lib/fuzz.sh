@@ -170,10 +170,9 @@ fuzz_wire_topology()
 {
 	local T=$1 F=$2 i peers=()
 	umask 077
-	wgt_keys "$fuzz_tmp" t r
+	wgt_keys "$fuzz_tmp" t r $(seq -f 'f%g' 0 $((FUZZ_PEERS - 1))) || return 1
 	for ((i = 0; i < FUZZ_PEERS; i++)); do
-		wgt_keys "$fuzz_tmp" "f$i"
-		peers+=(peer "$(cat "$fuzz_tmp/pf$i")" allowed-ips "10.77.2.$((i + 1))/32"
+		peers+=(peer "${wgt_pub[f$i]}" allowed-ips "10.77.2.$((i + 1))/32"
 			endpoint "192.0.2.2:$((40000 + i))")
 	done
 	fuzz_netns+=("$T" "$F")

@@ -27,10 +27,17 @@ usage:
     noise_ref.py initiate HOST PORT
                               play the initiator against a live WireGuard
                               responder (a real interop check; see initiate())
+    noise_ref.py keys DIR NAME...
+                              a key pair per NAME, as "wg genkey" and "wg
+                              pubkey" make them, in DIR/kNAME (mode 0600) and
+                              DIR/pNAME, and "NAME PUBLIC" on stdout: the
+                              tests' keys (tests/lib/topo.sh, wgt_keys)
 """
 
+import base64
 import hashlib
 import hmac
+import os
 import socket
 import struct
 import sys
@@ -114,6 +121,13 @@ def x25519(k: bytes, u: bytes) -> bytes:
 def x25519_public(private: bytes) -> bytes:
     """The public key of a private key: private * base point."""
     return x25519(private, BASE_POINT_U.to_bytes(32, "little"))
+
+
+def private_key() -> bytes:
+    """A new private key, as "wg genkey" makes one: 32 random bytes,
+    clamped (the clamping is redone by every X25519; storing the key
+    clamped is wg's habit, kept so the files look the same)."""
+    return clamp_scalar(os.urandom(32)).to_bytes(32, "little")
 
 
 # ---------------------------------------------------------------------------
@@ -900,6 +914,23 @@ def selftest() -> int:
     return failed
 
 
+def write_keys(directory: str, names: list) -> int:
+    """noise_ref.py keys: one process for any number of key pairs, where
+    "wg genkey" and "wg pubkey" start two a pair (a process costs tens of
+    milliseconds to start in the lab VM, seconds on the debug kernel)."""
+    for name in names:
+        private = private_key()
+        public = base64.b64encode(x25519_public(private)).decode()
+        fd = os.open(os.path.join(directory, "k" + name),
+                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.b64encode(private).decode() + "\n")
+        with open(os.path.join(directory, "p" + name), "w") as f:
+            f.write(public + "\n")
+        print(name, public)
+    return 0
+
+
 def main(argv: list) -> int:
     if argv == ["--selftest"]:
         return 1 if selftest() else 0
@@ -909,6 +940,8 @@ def main(argv: list) -> int:
         return 0
     if len(argv) == 3 and argv[0] == "initiate":
         return initiate(argv[1], int(argv[2]))
+    if len(argv) >= 3 and argv[0] == "keys":
+        return write_keys(argv[1], argv[2:])
     print(__doc__.split("usage:")[1].rstrip(), file=sys.stderr)
     return 2
 

@@ -9,8 +9,10 @@
 #
 # Keys
 #   wgt_keys DIR NAME...           for each NAME, a private key DIR/kNAME
-#                                  and its public key DIR/pNAME (set umask
-#                                  077 first)
+#                                  (mode 0600) and its public key DIR/pNAME,
+#                                  also in ${wgt_pub[NAME]}; as "wg genkey"
+#                                  and "wg pubkey" make them, but all in one
+#                                  process (tests/lib/noise_ref.py keys)
 #
 # Namespaces and veth pairs: the functions of labs/topo/netns.sh, which the
 # labs' topology (labs/topo/two-peers.sh) is built with too:
@@ -85,14 +87,14 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../../labs/topo/netns.sh"
 
+declare -gA wgt_pub=()
 wgt_keys()
 {
-	local dir=$1 name
-	shift
-	for name in "$@"; do
-		wg genkey > "$dir/k$name"
-		wg pubkey < "$dir/k$name" > "$dir/p$name"
-	done
+	local out name pub
+	out=$(python3 "$WGTOUR_ROOT/tests/lib/noise_ref.py" keys "$@") || return 1
+	while read -r name pub; do
+		wgt_pub[$name]=$pub
+	done <<< "$out"
 }
 
 wgt_endpoint()

@@ -13,10 +13,11 @@
 # and "wg show all dump" must be identical.
 #
 # The inputs come from a fixed seed, so every run sends the same prefixes;
-# the keys are made afresh by "wg genkey" once per run and shared by both
+# the keys are made afresh once per run (wgt_keys) and shared by both
 # modules.
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/differential.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 umask 077
 work=$(mktemp -d)
@@ -24,11 +25,9 @@ trap 'ip link del wga0 2>/dev/null; rm -rf "$work"' EXIT
 dev=wga0
 npeers=100
 
+wgt_keys "$work" $(seq 0 $npeers) || exit 1
 for i in $(seq 0 $npeers); do
-	wg genkey > "$work/k$i"
-done
-for i in $(seq 0 $npeers); do
-	wg pubkey < "$work/k$i"
+	echo "${wgt_pub[$i]}"
 done > "$work/pubkeys"
 
 # The generator writes, for the steps below:

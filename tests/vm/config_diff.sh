@@ -36,33 +36,33 @@ scenario()
 		else
 			ep="[2001:db8::$i]:$((2000 + i))"
 		fi
-		wg set wgd0 peer "$(cat "$work/p$i")" endpoint "$ep" \
+		wg set wgd0 peer "${wgt_pub[$i]}" endpoint "$ep" \
 			allowed-ips "10.100.$i.0/24,fd10::$i/128,172.16.$i.1/32"
 	done
 	# PSK on some, keepalive on others, a listen-port change while down.
 	for i in $(seq 1 10); do
-		wg set wgd0 peer "$(cat "$work/p$i")" preshared-key "$work/psk" \
+		wg set wgd0 peer "${wgt_pub[$i]}" preshared-key "$work/psk" \
 			persistent-keepalive $((i * 5))
 	done
 	ip link set wgd0 up
 	wg set wgd0 listen-port 51821
 	# A thousand allowed IPs on one peer, then partly replaced.
-	wg set wgd0 peer "$(cat "$work/p101")" allowed-ips "$big"
-	wg set wgd0 peer "$(cat "$work/p101")" allowed-ips "$big,192.168.0.0/16"
+	wg set wgd0 peer "${wgt_pub[101]}" allowed-ips "$big"
+	wg set wgd0 peer "${wgt_pub[101]}" allowed-ips "$big,192.168.0.0/16"
 	# Replace-allowed-ips (implicit in wg set): peer 5 keeps only one.
-	wg set wgd0 peer "$(cat "$work/p5")" allowed-ips 10.55.0.0/16
+	wg set wgd0 peer "${wgt_pub[5]}" allowed-ips 10.55.0.0/16
 	# A prefix moves from peer 6 to peer 7.
-	wg set wgd0 peer "$(cat "$work/p7")" allowed-ips "10.100.6.0/24,10.100.7.0/24"
+	wg set wgd0 peer "${wgt_pub[7]}" allowed-ips "10.100.6.0/24,10.100.7.0/24"
 	# Removals, including one twice and one of a key never added.
-	wg set wgd0 peer "$(cat "$work/p8")" remove
-	wg set wgd0 peer "$(cat "$work/p8")" remove
-	wg set wgd0 peer "$(cat "$work/p102")" remove
+	wg set wgd0 peer "${wgt_pub[8]}" remove
+	wg set wgd0 peer "${wgt_pub[8]}" remove
+	wg set wgd0 peer "${wgt_pub[102]}" remove
 	# Masked prefixes and v6 endpoints on the second device; fwmark off.
 	wg set wgd1 private-key "$work/k1" listen-port 51900 fwmark 0
-	wg set wgd1 peer "$(cat "$work/p2")" endpoint "[2001:db8::2]:51820" \
+	wg set wgd1 peer "${wgt_pub[2]}" endpoint "[2001:db8::2]:51820" \
 		allowed-ips "10.1.2.3/16,fd00::1:2:3/48,0.0.0.0/0,::/0"
 	# addconf appends; setconf replaces peers; syncconf diffs.
-	printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.200.0.0/16\n' "$(cat "$work/p3")" > "$work/add.conf"
+	printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.200.0.0/16\n' "${wgt_pub[3]}" > "$work/add.conf"
 	wg addconf wgd1 "$work/add.conf"
 	wg showconf wgd0 > "$work/round.conf"
 	wg setconf wgd1 "$work/round.conf"

@@ -20,6 +20,7 @@
 # before they fail. Being unasserted, that run stays out of make check,
 # where it cost about 50 s (and 8 minutes on the debug kernel).
 . "$(dirname "$0")/../lib/vm.sh"
+. "$(dirname "$0")/../lib/topo.sh"
 
 wgnl=$WGTOUR_ROOT/tests/lib/wgnl.py
 umask 077
@@ -39,10 +40,9 @@ cleanup()
 }
 trap cleanup EXIT
 
+wgt_keys "$work" $(seq 0 9) || exit 1
 for i in $(seq 0 9); do
-	wg genkey > "$work/k$i"
-	wg pubkey < "$work/k$i" > "$work/p$i"
-	declare "p$i=$(cat "$work/p$i")"
+	declare "p$i=${wgt_pub[$i]}"
 done
 wg genpsk > "$work/psk"
 hex31=$(printf '%062x' 7)

@@ -191,19 +191,26 @@ val()
 {
 	sed -n "s/^$1 //p" "$tmp/flood.out"
 }
-cookies=$(wgt_trace_count $trace 'cookie_send: dev=wgr0 .* err=0$')
-cookie_err=$(wgt_trace_count $trace 'cookie_send: dev=wgr0 .* err=-')
-go_accepted=$(wgt_trace_count $trace "handshake_receive: dev=wgr0 peer=$gokey\\.\\.\\. type=1\$")
-go_keypairs=$(wgt_trace_count $trace "keypair_create: dev=wgr0 peer=$gokey\\.\\.\\. ")
-nodecrypt=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=static key does not decrypt$')
-ratelimited=$(wgt_trace_count $trace 'handshake_reject: dev=wgr0 type=1 reason=ratelimited$')
-load_on=$(wgt_trace_count $trace 'under_load: dev=wgr0 on=1')
+# The trace, read once: the kernel formats its tens of thousands of events
+# again on every read (about 2 s a read here, far more on the debug kernel).
+wgt_trace_dump $trace > "$tmp/trace.txt"
+count()
+{
+	grep -cE "$1" "$tmp/trace.txt"
+}
+cookies=$(count 'cookie_send: dev=wgr0 .* err=0$')
+cookie_err=$(count 'cookie_send: dev=wgr0 .* err=-')
+go_accepted=$(count "handshake_receive: dev=wgr0 peer=$gokey\\.\\.\\. type=1\$")
+go_keypairs=$(count "keypair_create: dev=wgr0 peer=$gokey\\.\\.\\. ")
+nodecrypt=$(count 'handshake_reject: dev=wgr0 type=1 reason=static key does not decrypt$')
+ratelimited=$(count 'handshake_reject: dev=wgr0 type=1 reason=ratelimited$')
+load_on=$(count 'under_load: dev=wgr0 on=1')
 # Was wireguard-go's initiation accepted while wgr0 was under load (so on
 # the strength of the cookie: MAC2), or after? The trace is in order.
-during=$(wgt_trace_dump $trace | awk -v k="$gokey" '
+during=$(awk -v k="$gokey" '
 	/under_load: dev=wgr0 on=1/ { load = 1 }
 	/under_load: dev=wgr0 on=0/ { load = 0 }
-	$0 ~ "handshake_receive: dev=wgr0 peer=" k "[.][.][.] type=1$" { print (load ? "yes" : "no"); exit }')
+	$0 ~ "handshake_receive: dev=wgr0 peer=" k "[.][.][.] type=1$" { print (load ? "yes" : "no"); exit }' "$tmp/trace.txt")
 replies=$(val replies)
 verified=$(val verified)
 bad=$(val bad)
@@ -217,8 +224,7 @@ echo "# wireguard-go: ping rc $ping_rc after $t_ping s (flooder still running th
 # Who processed the flood: the CPU each event fired on ("[001]"), and
 # whether any came from an unbound worker ("kworker/u4:1", which runs
 # wherever the scheduler puts it, so its CPU proves no spreading).
-per_cpu=$(wgt_trace_dump $trace |
-	grep -E '(cookie_send|handshake_receive|handshake_reject): dev=wgr0 ' |
+per_cpu=$(grep -E '(cookie_send|handshake_receive|handshake_reject): dev=wgr0 ' "$tmp/trace.txt" |
 	awk -v n="$(nproc)" '
 	{
 		total++

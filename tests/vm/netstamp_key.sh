@@ -20,7 +20,7 @@
 
 # shellcheck disable=SC2034 # read by labs/bench/lib.sh
 ko=$WGTOUR_KO start=$(date +%s.%N)
-secs=10
+secs=5
 out=$(mktemp -d)
 trap 'topo_down; wgt_stock_unload; rm -rf "$out"' EXIT
 
