@@ -64,7 +64,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 out=$1 ko=$2 notrace_ko=$3
 rounds=${4:-4} secs=${5:-3} pings=${6:-20}
-variants=${BENCH_VARIANTS:-ours stock go notrace traced}
+variants=$bench_variants
 cases=${BENCH_CASES:-ping tcp udp udp64 loaded tcp4}
 crypto=${BENCH_CRYPTO:-1}
 # the TCP stream under the loaded pings: from 1.5 s before the first ping

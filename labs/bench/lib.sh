@@ -21,6 +21,11 @@
 #   wgt-a  veth-a 192.0.2.1/24, wga 10.0.0.1/24, listens on 51820
 #   wgt-b  veth-b 192.0.2.2/24, wgb 10.0.0.2/24, listens on 51821
 
+# The variants make bench runs, in each round's order (guest.sh says what
+# each is): BENCH_VARIANTS, or these five. run.sh builds what they need
+# and passes BENCH_VARIANTS into the VM when it is set.
+bench_variants=${BENCH_VARIANTS:-ours stock go notrace traced}
+
 # host_env_before ROOT KO - host-env.txt's first lines, on the host before
 # the boot: the commit measured and whether module/ differs from it, the
 # copy of wgtour.ko booted with, and how busy the host is (its CPUs, load

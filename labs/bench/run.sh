@@ -35,7 +35,7 @@ else
 	rounds=${BENCH_ROUNDS:-6} secs=${BENCH_SECS:-3} pings=${BENCH_PINGS:-20}
 fi
 smp4=${BENCH_SMP4:-1}
-variants=${BENCH_VARIANTS:-ours stock go notrace traced}
+variants=$bench_variants
 # only when set: the guest's own default stands otherwise
 guest_env=()
 [ -n "${BENCH_VARIANTS:-}" ] && guest_env=(env BENCH_VARIANTS="$BENCH_VARIANTS")
