@@ -95,14 +95,15 @@ check-labs: setup ## the course's own tests: every skeleton and reference builds
 bench: module ## wgtour.ko vs stock wireguard.ko (and wireguard-go, the tracepoints' cost): paired ratios with 95 % intervals; QUICK=1 for a short run
 	@$(if $(filter 1,$(QUICK)),BENCH_QUICK=1 )labs/bench/run.sh
 
-# count-events (traces/count/): a raw_tp or tp_btf BPF program on every
-# event of a tracepoint system, counting; make bench's variants rawtp and
-# tpbtf and tests/vm/tracepoints.sh run it in the lab VM, which sees build/.
+# count-events (traces/count/): a raw_tp, tp_btf or tracepoint BPF program
+# on every event of a tracepoint system, counting; make bench's variants
+# rawtp, tpbtf and tpcount and tests/vm/tracepoints.sh run it in the lab
+# VM, which sees build/.
 # The BPF object needs only the uapi headers (linux/bpf.h, and asm/ from
 # the multiarch directory, which clang -target bpf does not search).
 # COUNT_OUT=DIR builds DIR/count-events instead (tests/host/count_events.sh).
 COUNT_OUT ?= build
-count-events: setup $(COUNT_OUT)/count-events ## build build/count-events: count a tracepoint system's events with raw_tp or tp_btf programs (libbpf)
+count-events: setup $(COUNT_OUT)/count-events ## build build/count-events: count a tracepoint system's events with raw_tp, tp_btf or tracepoint programs (libbpf)
 
 $(COUNT_OUT)/count/count.bpf.o: traces/count/count.bpf.c
 	@mkdir -p $(@D)

@@ -17,10 +17,14 @@
 #             every wgtour event with raw_tp programs, which get the
 #             tracepoint's arguments: no event record is filled for them
 #   tpbtf     the same with tp_btf programs (BTF-typed arguments)
+#   tpcount   the same with tracepoint programs, bpftrace's kind: each
+#             event's record is filled before the program runs; against
+#             traced, the same record without bpftrace's program and map
 #
-# rawtp and tpbtf would make the default run about 30 % longer; run them
-# with BENCH_VARIANTS="ours stock go notrace traced rawtp tpbtf" make bench
-# (labs/bench/run.sh builds build/count-events when they are asked for).
+# rawtp, tpbtf and tpcount would make the default run about 45 % longer;
+# run them with BENCH_VARIANTS="ours stock go notrace traced rawtp tpbtf
+# tpcount" make bench (labs/bench/run.sh builds build/count-events when
+# they are asked for).
 #
 # They are interleaved, one run of each per round (ours stock go notrace
 # traced, ours stock go ...), because under QEMU/TCG the same run varies by
@@ -53,7 +57,7 @@
 # runs BENCH_VARIANTS="ours stock" BENCH_CASES=tcp4 BENCH_CRYPTO=0.
 # OUTDIR gets, per run, <variant>-<round>-{ping.txt,tcp.json,udp.json,
 # udp64.json,loaded-ping.txt,loaded-tcp.json,tcp4.json} (plus -bpftrace.txt
-# for "traced", -count.txt for "rawtp" and "tpbtf"),
+# for "traced", -count.txt for "rawtp", "tpbtf" and "tpcount"),
 # crypto-<round>-tcrypt.txt (tcrypt's kernel log lines), runs.txt (one
 # line a run, in order), env.txt and guest.log. Raw only: the host turns
 # them into a table (labs/bench/report.py).
@@ -85,8 +89,9 @@ bpftrace_start()
 		'BEGIN { printf("bench: attached\n"); } tracepoint:wgtour:* { @[probe] = count(); }'
 }
 
-# count_start FILE MODE - count every wgtour event with count-events' raw_tp
-# or tp_btf programs (MODE); returns once it says they are all attached.
+# count_start FILE MODE - count every wgtour event with count-events' raw_tp,
+# tp_btf or tracepoint programs (MODE); returns once it says they are all
+# attached.
 count_start()
 {
 	wgt_start_ready "$1" 'count-events: attached' 120 build/count-events "$2" wgtour
@@ -167,10 +172,11 @@ one_run()
 	traced) bpftrace_start "$prefix-bpftrace.txt" || status=bpftrace-failed ;;
 	rawtp) count_start "$prefix-count.txt" raw_tp || status=count-failed ;;
 	tpbtf) count_start "$prefix-count.txt" tp_btf || status=count-failed ;;
+	tpcount) count_start "$prefix-count.txt" tracepoint || status=count-failed ;;
 	esac
 	measure "$prefix"
 	case $variant in
-	traced|rawtp|tpbtf) wgt_interrupt "$wgt_ready_pid" ;;
+	traced|rawtp|tpbtf|tpcount) wgt_interrupt "$wgt_ready_pid" ;;
 	esac
 	echo "$variant $round $status $(ls /sys/kernel/tracing/events/wgtour 2>/dev/null |
 		grep -vc '^enable$\|^filter$')" >> "$out/runs.txt"

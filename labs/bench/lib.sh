@@ -11,7 +11,8 @@
 #
 # The guest script sets:
 #   start       the run's start, date +%s.%N (step's clock)
-#   ko          wgtour.ko to load for "ours", "traced", "rawtp" and "tpbtf"
+#   ko          wgtour.ko to load for "ours", "traced" and the count-events
+#               variants "rawtp", "tpbtf" and "tpcount"
 #   notrace_ko  the -DNOTRACE build, for "notrace" (make bench only)
 #   variant     the variant being run (wg_dev reads it)
 # shellcheck disable=SC2154 # those four are the caller's
@@ -74,7 +75,7 @@ load()
 {
 	wgt_unload && wgt_stock_unload || return 1
 	case $1 in
-	ours|traced|rawtp|tpbtf) WGTOUR_KO=$ko wgt_load ;;
+	ours|traced|rawtp|tpbtf|tpcount) WGTOUR_KO=$ko wgt_load ;;
 	notrace) WGTOUR_KO=$notrace_ko wgt_load ;;
 	stock) wgt_stock_load ;;
 	go) modprobe tun ;;

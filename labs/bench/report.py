@@ -10,9 +10,9 @@ every variant and case, and the crypto ceiling) and, when the 4-vCPU boot
 ran, raw-smp4/ (ours and stock, TCP with 4 streams). With no run listed in
 raw/runs.txt (or no such file) it says so and exits 1, writing nothing.
 It writes BENCHDIR/results.json and BENCHDIR/ratios.svg, and prints the
-table. The rows of the variants rawtp and tpbtf (count-events' raw_tp and
-tp_btf programs on every wgtour event, not run by default) are there only
-when raw/ has runs of them.
+table. The rows of the variants rawtp, tpbtf and tpcount (count-events'
+raw_tp, tp_btf and tracepoint programs on every wgtour event, not run by
+default) are there only when raw/ has runs of them.
 
 Each metric compares two variants measured in the same round of the same
 boot, seconds apart: per round the ratio num / den (for UDP loss, the
@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from render import svg_start  # noqa: E402  traces/render.py: every SVG's first lines
 
 BOOT_RESAMPLES = 10000
-VARIANTS = ["ours", "stock", "go", "notrace", "traced", "rawtp", "tpbtf"]
+VARIANTS = ["ours", "stock", "go", "notrace", "traced", "rawtp", "tpbtf", "tpcount"]
 LABELS = {
     "ours": "wgtour.ko (tracepoints in, off)",
     "stock": "wireguard.ko (stock)",
@@ -49,16 +49,19 @@ LABELS = {
     "traced": "wgtour.ko + bpftrace wgtour:*",
     "rawtp": "wgtour.ko + raw_tp wgtour:*",
     "tpbtf": "wgtour.ko + tp_btf wgtour:*",
+    "tpcount": "wgtour.ko + tracepoint wgtour:*",
 }
 # Not in make bench's default run (BENCH_VARIANTS): their metrics are left
 # out of the table, results.json and ratios.svg when no run of theirs is.
-OPTIONAL_VARIANTS = {"rawtp", "tpbtf"}
+# count-events' mode for each of its variants (labs/bench/guest.sh).
+COUNT_MODES = {"rawtp": "raw_tp", "tpbtf": "tp_btf", "tpcount": "tracepoint"}
+OPTIONAL_VARIANTS = set(COUNT_MODES)
 # The variants that count every wgtour event: what counts them (the prefix
 # of the run's keys <counter>_events, _total and _per_datagram, the events
 # per datagram received) and the file it writes: bpftrace for traced,
-# count-events for rawtp and tpbtf.
+# count-events for the others.
 EVENT_COUNTERS = {"traced": ("bpftrace", "-bpftrace.txt"),
-                  "rawtp": ("count", "-count.txt"), "tpbtf": ("count", "-count.txt")}
+                  **{v: ("count", "-count.txt") for v in COUNT_MODES}}
 # What each run yields (None when the case did not run or failed).
 VALUES = ["tcp_mbps", "tcp4_mbps", "udp_mbps", "udp_pps", "udp_lost_percent",
           "udp64_pps", "udp64_lost_percent", "ping_ms", "loaded_ping_ms",
@@ -102,6 +105,8 @@ METRICS = [
     ("traced_event_us", "bpftrace on: us per event, UDP 64 B",
      ("traced", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
     # No goals: what the events cost without their records, for comparison.
+    ("rawtp_tcp", "raw_tp on: TCP", ("rawtp", "tcp_mbps"), ("ours", "tcp_mbps"),
+     "smp2", "ratio", None),
     ("rawtp_udp64", "raw_tp on: UDP 64 B pkt/s", ("rawtp", "udp64_pps"),
      ("ours", "udp64_pps"), "smp2", "ratio", None),
     ("rawtp_event_us", "raw_tp on: us per event, UDP 64 B",
@@ -110,6 +115,19 @@ METRICS = [
      ("ours", "udp64_pps"), "smp2", "ratio", None),
     ("tpbtf_event_us", "tp_btf on: us per event, UDP 64 B",
      ("tpbtf", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    # The record, as bpftrace's programs get it, with count-events' count.
+    ("tpcount_tcp", "tracepoint on: TCP", ("tpcount", "tcp_mbps"),
+     ("ours", "tcp_mbps"), "smp2", "ratio", None),
+    ("tpcount_udp64", "tracepoint on: UDP 64 B pkt/s", ("tpcount", "udp64_pps"),
+     ("ours", "udp64_pps"), "smp2", "ratio", None),
+    ("tpcount_event_us", "tracepoint on: us per event, UDP 64 B",
+     ("tpcount", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    # The same records, bpftrace's program against count-events': what
+    # bpftrace's own map costs on top of them.
+    ("traced_tpcount_tcp", "bpftrace / tracepoint: TCP", ("traced", "tcp_mbps"),
+     ("tpcount", "tcp_mbps"), "smp2", "ratio", None),
+    ("traced_tpcount", "bpftrace / tracepoint: UDP 64 B", ("traced", "udp64_pps"),
+     ("tpcount", "udp64_pps"), "smp2", "ratio", None),
     ("crypto", "TCP / crypto ceiling", ("ours", "tcp_mbps"),
      ("crypto", "ceiling_mbps"), "smp2", "ratio", (">=", 0.7)),
     ("crypto_stock", "stock TCP / crypto ceiling", ("stock", "tcp_mbps"),
@@ -124,10 +142,11 @@ PER_EVENT = ("us per event (bpftrace on): (1/pkt/s traced - 1/pkt/s ours), each 
              "  over the traced run's wgtour events per rx_udp (one per datagram received);\n"
              "  bpftrace counts the run's five cases together, so that ratio is the whole\n"
              "  run's, not the 64-byte flood's own")
-# Its last line when the rawtp or tpbtf rows are in the table.
-PER_EVENT_COUNT = ("  raw_tp on, tp_btf on: the same, counted by count-events (build/count-events:\n"
-                   "  a raw_tp or tp_btf program per event, given the tracepoint's arguments\n"
-                   "  where bpftrace's tracepoint: programs get the event's record, filled first)")
+# Its last lines when the count-events rows are in the table.
+PER_EVENT_COUNT = ("  raw_tp, tp_btf, tracepoint on: the same, counted by count-events\n"
+                   "  (build/count-events: a raw_tp or tp_btf program per event, given the\n"
+                   "  tracepoint's arguments, or a tracepoint program, given the event's\n"
+                   "  record, filled first, as bpftrace's programs are)")
 # Scaling from 2 to 4 vCPUs against stock's: (ours/stock at 4 vCPUs) /
 # (ours/stock at 2 vCPUs), which equals ours' scaling over stock's; the two
 # boots are not paired round by round, so each side is resampled alone.
@@ -359,7 +378,7 @@ def metrics(runs):
     by_key = {}
     ran = {r["variant"] for r in runs}
     for key, title, num, den, boot, kind, goal in METRICS:
-        if num[0] in OPTIONAL_VARIANTS and num[0] not in ran:
+        if any(v in OPTIONAL_VARIANTS and v not in ran for v in (num[0], den[0])):
             continue
         rounds, vals = paired(runs, boot, num, den, kind)
         entry = {"key": key, "title": title, "kind": kind, "boot": boot,
@@ -620,7 +639,7 @@ def main():
     if traced.get("bpftrace_total") is not None:
         print(f"bpftrace counted a median {traced['bpftrace_total']:.0f} wgtour events per "
               f"traced run, {fmt(traced['bpftrace_per_datagram'], '.1f')} per datagram received")
-    for v, kind in (("rawtp", "raw_tp"), ("tpbtf", "tp_btf")):
+    for v, kind in COUNT_MODES.items():
         md = medians.get("smp2", {}).get(v, {})
         if md.get("count_total") is not None:
             print(f"count-events ({kind}) counted a median {md['count_total']:.0f} wgtour events "

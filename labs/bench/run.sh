@@ -21,8 +21,8 @@
 # BENCH_PINGS (20); BENCH_QUICK=1 (make bench QUICK=1): 3 rounds of 2 s
 # and 10 pings, the same table with wider intervals; BENCH_SMP4=0 skips
 # the 4-vCPU boot; BENCH_VARIANTS, the 2-vCPU boot's variants (guest.sh's
-# five by default; "rawtp" and "tpbtf", which are not among them, need
-# build/count-events, built here when they are asked for).
+# five by default; "rawtp", "tpbtf" and "tpcount", which are not among
+# them, need build/count-events, built here when they are asked for).
 #
 # What a run costs, as measured: the README's "make bench" row.
 set -uo pipefail
@@ -64,8 +64,8 @@ if [ "$tp_in" = 0 ] || [ "$tp_out" != 0 ]; then
 fi
 
 case " $variants " in
-*" rawtp "*|*" tpbtf "*)
-	echo "bench: building build/count-events (variants rawtp and tpbtf)"
+*" rawtp "*|*" tpbtf "*|*" tpcount "*)
+	echo "bench: building build/count-events (variants rawtp, tpbtf, tpcount)"
 	make --no-print-directory -C "$root" build/count-events || exit 1 ;;
 esac
 

@@ -144,9 +144,10 @@ sys.exit(m["traced_event_us"]["rounds"] != [1])
 EOF'
 ktap_check "scaling 2->4 vCPUs vs stock's: (450/300) / (300/300)" 'want scaling 1.5 1.5 1.5'
 
-# The variants rawtp and tpbtf (count-events; not in make bench's default
-# run), added here to a copy of the fixture: 64-byte floods of 16,000,
-# 15,000 and 17,100 pkt/s (rawtp) and 15,000 each round (tpbtf) against
+# The variants rawtp, tpbtf and tpcount (count-events; not in make bench's
+# default run), added here to a copy of the fixture: 64-byte floods of
+# 16,000, 15,000 and 17,100 pkt/s (rawtp), 15,000 each round (tpbtf) and
+# 14,000 each round (tpcount) against
 # ours' 20,000, 18,000 and 19,000; count-events' output as it prints it,
 # with a libbpf warning before and a recursion-miss line after the
 # counts; 8, 10 and 5 events per rx_udp (rawtp), 8 each round (tpbtf).
@@ -167,12 +168,13 @@ add_count_run rawtp raw_tp 2 15000 10000 90000
 add_count_run rawtp raw_tp 3 17100 10000 40000
 for rnd in 1 2 3; do
 	add_count_run tpbtf tp_btf $rnd 15000 5000 35000
+	add_count_run tpcount tracepoint $rnd 14000 5000 35000
 done
 python3 labs/bench/report.py "$tmp/ce" > "$tmp/ce.txt" 2>&1
 # shellcheck disable=SC2034 # rc is read in ktap_check's expression
 rc=$?
-grep -e 'raw_tp' -e 'tp_btf' "$tmp/ce.txt" | sed 's/^/# /'
-ktap_check "raw_tp and tp_btf on: UDP 64 B ratio and µs per event from the iperf3 and count-events files" \
+grep -e 'raw_tp' -e 'tp_btf' -e 'tracepoint' "$tmp/ce.txt" | sed 's/^/# /'
+ktap_check "raw_tp, tp_btf and tracepoint on: UDP 64 B ratio and µs per event from the iperf3 and count-events files; bpftrace over tracepoint" \
 	'[ "$rc" = 0 ] &&
 	 want -f "$tmp/ce/results.json" rawtp_udp64 \
 		$(BENCH_DIR=$tmp/ce by_hand ratio rawtp:pps64 ours:pps64) &&
@@ -181,21 +183,27 @@ ktap_check "raw_tp and tp_btf on: UDP 64 B ratio and µs per event from the iper
 	 want -f "$tmp/ce/results.json" tpbtf_udp64 \
 		$(BENCH_DIR=$tmp/ce by_hand ratio tpbtf:pps64 ours:pps64) &&
 	 want -f "$tmp/ce/results.json" tpbtf_event_us \
-		$(BENCH_DIR=$tmp/ce by_hand per_event tpbtf:pps64 ours:pps64 tpbtf:count_per_datagram)'
+		$(BENCH_DIR=$tmp/ce by_hand per_event tpbtf:pps64 ours:pps64 tpbtf:count_per_datagram) &&
+	 want -f "$tmp/ce/results.json" tpcount_udp64 \
+		$(BENCH_DIR=$tmp/ce by_hand ratio tpcount:pps64 ours:pps64) &&
+	 want -f "$tmp/ce/results.json" traced_tpcount \
+		$(BENCH_DIR=$tmp/ce by_hand ratio traced:pps64 tpcount:pps64)'
 # Their rows have no goal and change no other; a run without them (the
 # fixture) has none of their rows, lines or labels.
-ktap_check "raw_tp and tp_btf rows: no goal, the other metrics unchanged, none without their runs" \
+ktap_check "count-events rows: no goal, the other metrics unchanged, none without their runs" \
 	'python3 - "$tmp/b/results.json" "$tmp/ce/results.json" <<\EOF &&
 import json, sys
 old, new = ({m["key"]: m for m in json.load(open(f))["metrics"]} for f in sys.argv[1:])
-added = {"rawtp_udp64", "rawtp_event_us", "tpbtf_udp64", "tpbtf_event_us"}
+added = {"rawtp_tcp", "rawtp_udp64", "rawtp_event_us", "tpbtf_udp64", "tpbtf_event_us",
+         "tpcount_tcp", "tpcount_udp64", "tpcount_event_us", "traced_tpcount_tcp", "traced_tpcount"}
 ok = set(new) - set(old) == added and all(new[k]["goal"] is None for k in added)
 ok &= all(new[k] == old[k] for k in old)
 sys.exit(0 if ok else 1)
 EOF
 	 grep -q "^count-events (raw_tp) counted a median 80000 wgtour events per run, 8.0 per datagram" "$tmp/ce.txt" &&
 	 grep -q "^  wgtour.ko + tp_btf wgtour:\*" "$tmp/ce.txt" &&
-	 ! grep -q -e raw_tp -e tp_btf -e count-events "$tmp/table.txt"'
+	 grep -q "^count-events (tracepoint) counted a median" "$tmp/ce.txt" &&
+	 ! grep -q -e raw_tp -e tp_btf -e "tracepoint on" -e count-events "$tmp/table.txt"'
 
 ktap_check "results.json: every metric has its median, interval, rounds, goal and verdict" \
 	'python3 - "$tmp/b/results.json" <<\EOF

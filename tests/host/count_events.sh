@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# count-events (traces/count/: make bench's variants rawtp and tpbtf, and
+# count-events (traces/count/: make bench's variants rawtp, tpbtf and
+# tpcount, and
 # tests/vm/tracepoints.sh, run it in the lab VM) on the host, where
 # wgtour.ko cannot be loaded: it builds from clean through the Makefile's
 # rule without a warning; its usage errors exit 2; and, in a private mount
@@ -9,9 +10,9 @@
 # missing when there is no tracefs, no such system (tracefs found at its
 # fallback path, /sys/kernel/debug/tracing), or an event it cannot attach
 # to: a made-up wgtour system whose rx_udp the host kernel has no
-# tracepoint, nor BTF type, for. Then it counts for real, when the host
+# tracepoint, nor BTF type, for, and tracefs no id. Then it counts for real, when the host
 # lets it load BPF programs: every event of the host kernel's sched
-# system, raw_tp and tp_btf, while 20 processes are started
+# system, raw_tp, tp_btf and tracepoint, while 20 processes are started
 # (sched_process_exec at least 20 times; "total" the sum of the counts).
 # shellcheck disable=SC2034 # rc and others are read in ktap_check's expressions
 . "$(dirname "$0")/../lib/ktap.sh"
@@ -19,7 +20,7 @@
 cd "$WGTOUR_ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-ktap_plan 9
+ktap_plan 11
 
 make --no-print-directory COUNT_OUT="$tmp" "$tmp/count-events" > "$tmp/build.log" 2>&1
 rc=$?
@@ -31,7 +32,7 @@ ce=$tmp/count-events
 "$ce" > "$tmp/out" 2>&1
 rc=$?
 ktap_check "no arguments: exit 2 and the usage" \
-	'[ "$rc" = 2 ] && grep -q "^usage: count-events raw_tp|tp_btf \[SYSTEM\]" "$tmp/out"'
+	'[ "$rc" = 2 ] && grep -q "^usage: count-events raw_tp|tp_btf|tracepoint \[SYSTEM\]" "$tmp/out"'
 "$ce" kprobe wgtour > "$tmp/out" 2>&1
 rc=$?
 ktap_check "an unknown mode: exit 2, naming it" \
@@ -77,8 +78,9 @@ in_ns()
 if ! unshare -m bash -c 'mount -t tmpfs nodev /sys/kernel/debug' 2> "$tmp/unshare.txt"; then
 	sed 's/^/# /' "$tmp/unshare.txt"
 	for d in "no tracefs: exit 1, saying so" "no such system" "raw_tp on an event with no tracepoint" \
-		"tp_btf on an event with no BTF type" "counts the host's sched events (raw_tp)" \
-		"counts the host's sched events (tp_btf)"; do
+		"tp_btf on an event with no BTF type" "tracepoint on an event with no id" \
+		"counts the host's sched events (raw_tp)" \
+		"counts the host's sched events (tp_btf)" "counts the host's sched events (tracepoint)"; do
 		ktap_skip "$d" "no private mount namespace here (root and unshare needed)"
 	done
 	ktap_finish
@@ -112,6 +114,14 @@ ktap_check "tp_btf on an event with no BTF type: exit 1 (no crash), saying the B
 	'[ "$rc" = 1 ] && { grep -q "no BTF type btf_trace_rx_udp" "$tmp/out" ||
 	 grep -q "tp_btf needs the kernel.s BTF" "$tmp/out"; }'
 
+# A tracepoint program goes through perf, which wants the event's id file.
+in_ns fake tracepoint
+rc=$?
+sed 's/^/# /' "$tmp/out"
+ktap_check "tracepoint on an event with no id: exit 1, naming wgtour:rx_udp and why" \
+	'[ "$rc" = 1 ] && grep -q "^count-events: cannot attach tracepoint to wgtour:rx_udp: [A-Z]" "$tmp/out" &&
+	 ! grep -q "^count-events: attached" "$tmp/out"'
+
 # live MODE - count sched's events in MODE: 0 when the counts hold, 1 when
 # not, 2 when the host does not let us load BPF programs
 live()
@@ -129,7 +139,7 @@ live()
 		     $1 == "total" { total = $2 }
 		     END { exit !(exec >= 20 && total == sum && sum > 0) }' "$tmp/out"
 }
-for mode in raw_tp tp_btf; do
+for mode in raw_tp tp_btf tracepoint; do
 	live $mode
 	rc=$?
 	if [ "$rc" = 2 ]; then

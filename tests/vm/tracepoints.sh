@@ -3,9 +3,10 @@
 #
 # The control-path tracepoints are visible to bpftrace as tracepoint:wgtour:*
 # and fire with the right arguments. Then count-events (traces/count/,
-# make bench's variants rawtp and tpbtf; make check builds it) counts the
-# wgtour events of a ping through a fresh tunnel, once with raw_tp and once
-# with tp_btf programs, and its rx_udp count must equal an independent one
+# make bench's variants rawtp, tpbtf and tpcount; make check builds it)
+# counts the wgtour events of a ping through a fresh tunnel, once with each
+# kind of program (raw_tp, tp_btf, tracepoint), and its rx_udp count must
+# equal an independent one
 # of the same window: every datagram that reaches a device's UDP socket
 # fires rx_udp once (wgt_receive()), and UDP counts it in the namespace's
 # InDatagrams (/proc/net/snmp) when the encap_rcv hook takes it
@@ -19,7 +20,7 @@
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/topo.sh"
 
-ktap_plan 6
+ktap_plan 7
 # every timer at its protocol length (no time_divisor left by another
 # test): no keepalive may fall into the counting windows below
 wgt_load_default
@@ -105,7 +106,7 @@ count_ping()
 	echo "# $1: rx_udp $rx, InDatagrams +$udp, $got of 3 pings answered"
 }
 
-for mode in raw_tp tp_btf; do
+for mode in raw_tp tp_btf tracepoint; do
 	count_ping $mode
 	ktap_check "count-events $mode: a program per wgtour event; as many rx_udp as UDP's InDatagrams grew by (>= 8)" \
 		'[ "$ce_rc" = 0 ] && grep -qx "count-events: attached $events programs ($mode)" "$tmp/ce.out" &&

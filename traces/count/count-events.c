@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * count-events: count every event of a tracepoint system with raw_tp or
- * tp_btf BPF programs, one per event, until SIGINT or SIGTERM.
+ * count-events: count every event of a tracepoint system with raw_tp,
+ * tp_btf or tracepoint BPF programs, one per event, until SIGINT or
+ * SIGTERM.
  *
- * usage: count-events raw_tp|tp_btf [SYSTEM]     (SYSTEM: wgtour)
+ * usage: count-events raw_tp|tp_btf|tracepoint [SYSTEM]     (SYSTEM: wgtour)
  *
  * Why it exists: make bench measures what tracing costs with bpftrace
  * counting every tracepoint:wgtour:* event, and a bpftrace tracepoint:
@@ -12,7 +13,10 @@
  * the tracepoint's arguments instead, with no record, which is what a
  * tool that reads one field or none should pay; bpftrace 0.17 (Debian
  * 12's) cannot attach either kind, so the benchmark's variants rawtp and
- * tpbtf (labs/bench/guest.sh) run this instead.
+ * tpbtf (labs/bench/guest.sh) run this instead. Its third mode,
+ * tracepoint, attaches the kind bpftrace does (the variant tpcount): the
+ * same record filled, then the same count as the other two modes, without
+ * bpftrace's own program and map.
  *
  * The events are the directories of <tracefs>/events/SYSTEM/ (tracefs at
  * /sys/kernel/tracing, else /sys/kernel/debug/tracing), in name order.
@@ -22,8 +26,9 @@
  * (bpf_map__reuse_fd()), and attached: raw_tp by the event's name
  * (bpf_program__attach_raw_tracepoint()), tp_btf by the BTF type
  * btf_trace_<event> its module or the kernel carries, looked up before
- * the load (bpf_program__set_attach_target()). Both look a name up in the kernel
- * first, then in the modules (bpf_get_raw_tracepoint(), libbpf's
+ * the load (bpf_program__set_attach_target()), tracepoint as SYSTEM:NAME
+ * through perf (bpf_program__attach_tracepoint()). raw_tp and tp_btf look
+ * a name up in the kernel first, then in the modules (bpf_get_raw_tracepoint(), libbpf's
  * find_kernel_btf_id()): a module's event that shares its name with
  * one of the kernel's would be counted on the kernel's. None of wgtour's
  * 47 does (the lab kernel's BTF names 639 tracepoints). Once all are
@@ -64,6 +69,10 @@ static const char *const tracefs_roots[] = {
 	"/sys/kernel/debug/tracing",
 };
 
+/* The kinds of program, in the order of count.bpf.c's. */
+enum mode { RAW_TP, TP_BTF, TRACEPOINT, NR_MODES };
+static const char *const mode_names[NR_MODES] = { "raw_tp", "tp_btf", "tracepoint" };
+
 /* One event and the instance of count.bpf.c that counts it. */
 struct event {
 	char *name;
@@ -91,8 +100,8 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt,
 static void print_usage(void)
 {
 	fprintf(stderr,
-		"usage: count-events raw_tp|tp_btf [SYSTEM]\n"
-		"  attach a raw_tp or tp_btf BPF program to every event of the\n"
+		"usage: count-events raw_tp|tp_btf|tracepoint [SYSTEM]\n"
+		"  attach a raw_tp, tp_btf or tracepoint BPF program to every event of the\n"
 		"  tracepoint system SYSTEM (default wgtour), print\n"
 		"  \"count-events: attached N programs (MODE)\" once all are\n"
 		"  attached, and on SIGINT or SIGTERM the count of each event\n"
@@ -206,13 +215,13 @@ static const char *why(int err, char *buf, size_t size)
  * after saying what failed.
  */
 static int attach_one(struct event *ev, __u32 slot, __u32 nr_events,
-		      const char *system, int tp_btf, int *map_fd)
+		      const char *system, enum mode mode, int *map_fd)
 {
 	static const char no_tp[] =
 		" (no tracepoint of that name; syscalls:* are events, not tracepoints)";
-	struct bpf_program *unused;
+	struct bpf_program *progs[NR_MODES];
 	char buf[256];
-	int err;
+	int err, m;
 
 	ev->skel = count_bpf__open();
 	if (!ev->skel) {
@@ -222,9 +231,12 @@ static int attach_one(struct event *ev, __u32 slot, __u32 nr_events,
 		return -1;
 	}
 	ev->skel->rodata->slot = slot;
-	ev->prog = tp_btf ? ev->skel->progs.count_tp_btf : ev->skel->progs.count_raw_tp;
-	unused = tp_btf ? ev->skel->progs.count_raw_tp : ev->skel->progs.count_tp_btf;
-	bpf_program__set_autoload(unused, false);
+	progs[RAW_TP] = ev->skel->progs.count_raw_tp;
+	progs[TP_BTF] = ev->skel->progs.count_tp_btf;
+	progs[TRACEPOINT] = ev->skel->progs.count_tracepoint;
+	for (m = 0; m < NR_MODES; m++)
+		bpf_program__set_autoload(progs[m], m == (int)mode);
+	ev->prog = progs[mode];
 	err = bpf_map__set_max_entries(ev->skel->maps.counts, nr_events);
 	if (!err && *map_fd >= 0)
 		err = bpf_map__reuse_fd(ev->skel->maps.counts, *map_fd);
@@ -233,7 +245,7 @@ static int attach_one(struct event *ev, __u32 slot, __u32 nr_events,
 			system, ev->name, why(err, buf, sizeof(buf)));
 		return -1;
 	}
-	if (tp_btf) {
+	if (mode == TP_BTF) {
 		/* looks up btf_trace_<name> in the kernel's and modules' BTF */
 		err = bpf_program__set_attach_target(ev->prog, 0, ev->name);
 		if (err) {
@@ -246,21 +258,22 @@ static int attach_one(struct event *ev, __u32 slot, __u32 nr_events,
 	err = count_bpf__load(ev->skel);
 	if (err) {
 		fprintf(stderr, "count-events: cannot load the %s program for %s:%s: %s\n",
-			tp_btf ? "tp_btf" : "raw_tp", system, ev->name,
-			why(err, buf, sizeof(buf)));
+			mode_names[mode], system, ev->name, why(err, buf, sizeof(buf)));
 		return -1;
 	}
 	if (*map_fd < 0)
 		*map_fd = bpf_map__fd(ev->skel->maps.counts);
-	if (tp_btf)
+	if (mode == TP_BTF)
 		ev->link = bpf_program__attach_trace(ev->prog);
-	else
+	else if (mode == RAW_TP)
 		ev->link = bpf_program__attach_raw_tracepoint(ev->prog, ev->name);
+	else
+		ev->link = bpf_program__attach_tracepoint(ev->prog, system, ev->name);
 	if (!ev->link) {
 		err = -errno;
 		fprintf(stderr, "count-events: cannot attach %s to %s:%s: %s%s\n",
-			tp_btf ? "tp_btf" : "raw_tp", system, ev->name,
-			why(err, buf, sizeof(buf)), err == -ENOENT ? no_tp : "");
+			mode_names[mode], system, ev->name, why(err, buf, sizeof(buf)),
+			err == -ENOENT && mode == RAW_TP ? no_tp : "");
 		return -1;
 	}
 	return 0;
@@ -281,10 +294,11 @@ static long long count_of(int map_fd, __u32 key, __u64 *percpu, int ncpus)
 
 int main(int argc, char **argv)
 {
-	const char *mode, *system = "wgtour";
+	const char *system = "wgtour";
 	struct event *events = NULL;
 	unsigned long long total = 0, missed = 0;
-	int i, n, ncpus, tp_btf, map_fd = -1, rc = 1;
+	int i, n, ncpus, map_fd = -1, rc = 1;
+	enum mode mode;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, old;
 	__u64 *percpu = NULL;
@@ -294,13 +308,11 @@ int main(int argc, char **argv)
 		print_usage();
 		return 2;
 	}
-	mode = argv[1];
-	if (!strcmp(mode, "raw_tp")) {
-		tp_btf = 0;
-	} else if (!strcmp(mode, "tp_btf")) {
-		tp_btf = 1;
-	} else {
-		fprintf(stderr, "count-events: unknown mode '%s'\n", mode);
+	for (mode = 0; mode < NR_MODES; mode++)
+		if (!strcmp(argv[1], mode_names[mode]))
+			break;
+	if (mode == NR_MODES) {
+		fprintf(stderr, "count-events: unknown mode '%s'\n", argv[1]);
 		print_usage();
 		return 2;
 	}
@@ -322,7 +334,7 @@ int main(int argc, char **argv)
 	n = list_events(system, &names);
 	if (n < 0)
 		return 1;
-	if (tp_btf && access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (mode == TP_BTF && access("/sys/kernel/btf/vmlinux", R_OK)) {
 		fprintf(stderr,
 			"count-events: tp_btf needs the kernel's BTF, and this kernel has none (/sys/kernel/btf/vmlinux: %s; CONFIG_DEBUG_INFO_BTF)\n",
 			strerror(errno));
@@ -338,10 +350,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		events[i].name = names[i];
-		if (attach_one(&events[i], i, n, system, tp_btf, &map_fd))
+		if (attach_one(&events[i], i, n, system, mode, &map_fd))
 			goto out;
 	}
-	printf("count-events: attached %d programs (%s)\n", n, mode);
+	printf("count-events: attached %d programs (%s)\n", n, mode_names[mode]);
 	fflush(stdout);
 
 	while (!stopping)
