@@ -18,7 +18,7 @@
 # driver is the reference for behaviour, not for every errno, and it
 # applies a request piece by piece, so some of these requests change it
 # before they fail. Being unasserted, that run stays out of make check,
-# where it cost about 50 s (and 8 minutes on the debug kernel).
+# where it cost 46-54 s, more than half the program's time.
 . "$(dirname "$0")/../lib/vm.sh"
 . "$(dirname "$0")/../lib/topo.sh"
 
