@@ -28,13 +28,13 @@
  * btf_trace_<event> its module or the kernel carries, looked up before
  * the load (bpf_program__set_attach_target()), tracepoint as SYSTEM:NAME
  * through perf (bpf_program__attach_tracepoint()). raw_tp and tp_btf look
- * a name up in the kernel first, then in the modules (bpf_get_raw_tracepoint(), libbpf's
- * find_kernel_btf_id()): a module's event that shares its name with
- * one of the kernel's would be counted on the kernel's. None of wgtour's
- * 47 does (the lab kernel's BTF names 639 tracepoints). Once all are
- * attached it prints
+ * a name up in the kernel first, then in the modules
+ * (bpf_get_raw_tracepoint(), libbpf's find_kernel_btf_id()): a module's
+ * event that shares its name with one of the kernel's would be counted on
+ * the kernel's. None of wgtour's 47 does (the lab kernel's BTF names 639
+ * tracepoints). Once all are attached it prints
  *
- *   count-events: attached N programs (raw_tp)
+ *   count-events: attached N programs (MODE)
  *
  * and waits; on SIGINT or SIGTERM it detaches them, then prints a line
  * "NAME COUNT" per event that fired (summed over CPUs) and "total N". A
@@ -101,8 +101,8 @@ static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: count-events raw_tp|tp_btf|tracepoint [SYSTEM]\n"
-		"  attach a raw_tp, tp_btf or tracepoint BPF program to every event of the\n"
-		"  tracepoint system SYSTEM (default wgtour), print\n"
+		"  attach a raw_tp, tp_btf or tracepoint BPF program to every event\n"
+		"  of the tracepoint system SYSTEM (default wgtour), print\n"
 		"  \"count-events: attached N programs (MODE)\" once all are\n"
 		"  attached, and on SIGINT or SIGTERM the count of each event\n"
 		"  that fired (\"NAME COUNT\", summed over CPUs) and \"total N\"\n");
