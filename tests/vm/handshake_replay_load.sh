@@ -192,7 +192,7 @@ val()
 	sed -n "s/^$1 //p" "$tmp/flood.out"
 }
 # The trace, read once: the kernel formats its tens of thousands of events
-# again on every read (about 2 s a read here, far more on the debug kernel).
+# again on every read, and this used to read it nine times.
 wgt_trace_dump $trace > "$tmp/trace.txt"
 count()
 {
