@@ -70,6 +70,22 @@ VALUES = ["tcp_mbps", "tcp4_mbps", "udp_mbps", "udp_pps", "udp_lost_percent",
 # WireGuard MTU (tcrypt.c's aead_sizes).
 CRYPTO_BLOCK = 1420
 
+
+
+def count_metrics(variant, tcp):
+    """The rows of a count-events variant: TCP (when asked), UDP 64 B
+    packets/s and µs per event, each over ours'."""
+    mode = COUNT_MODES[variant]
+    rows = [(f"{variant}_tcp", f"{mode} on: TCP", (variant, "tcp_mbps"),
+             ("ours", "tcp_mbps"), "smp2", "ratio", None)] if tcp else []
+    return rows + [
+        (f"{variant}_udp64", f"{mode} on: UDP 64 B pkt/s", (variant, "udp64_pps"),
+         ("ours", "udp64_pps"), "smp2", "ratio", None),
+        (f"{variant}_event_us", f"{mode} on: us per event, UDP 64 B",
+         (variant, "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    ]
+
+
 # The metrics: key, title, numerator (variant, value), denominator
 # (variant, value), boot ("smp2": raw/, "smp4": raw-smp4/), kind ("ratio"
 # num/den, "diff" num - den, "per_event" see PER_EVENT) and goal (op,
@@ -104,24 +120,11 @@ METRICS = [
     # No goal: it explains traced_udp64's ratio rather than being one.
     ("traced_event_us", "bpftrace on: us per event, UDP 64 B",
      ("traced", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
-    # No goals: what the events cost without their records, for comparison.
-    ("rawtp_tcp", "raw_tp on: TCP", ("rawtp", "tcp_mbps"), ("ours", "tcp_mbps"),
-     "smp2", "ratio", None),
-    ("rawtp_udp64", "raw_tp on: UDP 64 B pkt/s", ("rawtp", "udp64_pps"),
-     ("ours", "udp64_pps"), "smp2", "ratio", None),
-    ("rawtp_event_us", "raw_tp on: us per event, UDP 64 B",
-     ("rawtp", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
-    ("tpbtf_udp64", "tp_btf on: UDP 64 B pkt/s", ("tpbtf", "udp64_pps"),
-     ("ours", "udp64_pps"), "smp2", "ratio", None),
-    ("tpbtf_event_us", "tp_btf on: us per event, UDP 64 B",
-     ("tpbtf", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
-    # The record, as bpftrace's programs get it, with count-events' count.
-    ("tpcount_tcp", "tracepoint on: TCP", ("tpcount", "tcp_mbps"),
-     ("ours", "tcp_mbps"), "smp2", "ratio", None),
-    ("tpcount_udp64", "tracepoint on: UDP 64 B pkt/s", ("tpcount", "udp64_pps"),
-     ("ours", "udp64_pps"), "smp2", "ratio", None),
-    ("tpcount_event_us", "tracepoint on: us per event, UDP 64 B",
-     ("tpcount", "udp64_pps"), ("ours", "udp64_pps"), "smp2", "per_event", None),
+    # No goals: what the events cost with count-events' programs, for
+    # comparison: raw_tp and tp_btf without records, tracepoint with them.
+    *count_metrics("rawtp", tcp=True),
+    *count_metrics("tpbtf", tcp=False),
+    *count_metrics("tpcount", tcp=True),
     # The same records, bpftrace's program against count-events': what
     # bpftrace's own map costs on top of them.
     ("traced_tpcount_tcp", "bpftrace / tracepoint: TCP", ("traced", "tcp_mbps"),
