@@ -71,7 +71,6 @@ VALUES = ["tcp_mbps", "tcp4_mbps", "udp_mbps", "udp_pps", "udp_lost_percent",
 CRYPTO_BLOCK = 1420
 
 
-
 def count_metrics(variant, tcp):
     """The rows of a count-events variant: TCP (when asked), UDP 64 B
     packets/s and µs per event, each over ours'."""
