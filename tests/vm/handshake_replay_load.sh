@@ -192,7 +192,7 @@ val()
 	sed -n "s/^$1 //p" "$tmp/flood.out"
 }
 # The trace, read once: the kernel formats its tens of thousands of events
-# again on every read, and this used to read it nine times.
+# again on every read, and the checks below read it nine times.
 wgt_trace_dump $trace > "$tmp/trace.txt"
 count()
 {
