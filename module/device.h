@@ -52,8 +52,9 @@
  * @encrypt_cpu: likewise for encryption
  * @handshake_cpu: likewise for received handshake messages
  * @transmit_cpu: likewise for each new peer's transmit_cpu (chapter 5)
- * @listen_port: configured port (0: let the kernel choose when opening)
- * @bound_port: the port the open sockets actually use, what "wg" shows
+ * @listen_port: the port the sockets are bound to, what "wg" shows; while
+ *	the device is down, the port to bind at the next open (0: the kernel
+ *	picks one, and wgt_socket_open() stores its pick here)
  * @fwmark: mark put on outgoing UDP packets, for policy routing
  * @peer_list: the peers, in the order they were added
  * @num_peers: length of @peer_list
@@ -62,7 +63,7 @@
  * @index_table: receiver indices of handshakes and keypairs (chapter 2)
  * @dump_gen: bumped by every change, so a multi-part dump can tell that
  *	the device changed under it
- * @device_list: entry in the module's list of devices (main.c)
+ * @device_list: entry in the module's list of devices (device.c)
  */
 struct wgt_device {
 	struct net_device *dev;
