@@ -12,7 +12,8 @@
 # usage: tests/lib/bt_dryrun.sh SCRIPT.bt [ARG...]
 #        prints what bpftrace said when it failed; exit status bpftrace's
 #        (2 when the mount namespace cannot be set up: not root, no
-#        unshare, no tracefs)
+#        unshare, no tracefs, which callers skip on; 3 when bt_tracefs.py
+#        fails, a failure of ours, never a skip)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 1 ] || { sed -n '3,15p' "$0" >&2; exit 2; }
@@ -31,7 +32,7 @@ for sys in irq syscalls skb net napi; do
 done
 cp "$real/available_events" "$fake/available_events"
 python3 "$root/tests/lib/bt_tracefs.py" "$root/module/trace.h" "$fake/events" \
-	>> "$fake/available_events" || exit 2
+	>> "$fake/available_events" || exit 3
 out=$(bpftrace -d "$@" 2>&1 > /dev/null)
 rc=$?
 # bpftrace warns about what a dry run need not read: not a failure.
