@@ -65,7 +65,7 @@ lab-init: module ## the device's life (ch. 1): created, configured, moved to ano
 lab-peers: module ## peers and cryptokey routing (ch. 2): the trie before and after a removal, lookups traced
 	@labs/peers/run.sh
 
-lab-handshake: module ## handshakes (ch. 3): a handshake, a rekey, a cookie exchange under load, the timers
+lab-handshake: module ## handshakes (ch. 3): a handshake, a fresh start, a cookie exchange under load, the timers
 	@labs/handshake/run.sh
 
 lab-rx: module ## the reception lab: two namespaces, a wireguard device in each

@@ -4,6 +4,8 @@
  * that the "wg" tool speaks (uapi: include/uapi/linux/wireguard.h). Two
  * commands: WG_CMD_GET_DEVICE, always a dump, and WG_CMD_SET_DEVICE.
  */
+#include <crypto/algapi.h>
+#include <crypto/curve25519.h>
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <linux/wireguard.h>
@@ -572,9 +574,11 @@ out:
 }
 
 /*
- * Set or clear (all-zero key) the interface's static identity. A peer that
- * has the new public key would be ourselves: it goes. Handshakes under way
- * were made with the old key and are abandoned; current sessions stay
+ * Set or clear (all-zero key) the interface's static identity. The key it
+ * already has changes nothing: "wg syncconf" and "wg setconf" send the key
+ * every time, and must not cost every peer its session. A new key: a peer
+ * that has the new public key would be ourselves, so it goes. Handshakes
+ * under way were made with the old key and are abandoned; sessions stay
  * usable for receiving but we stop sending with them, so the next packet
  * starts a handshake with the new key at once (chapter 3). A running
  * device that had no key until now sends what waited for one: the first
@@ -583,8 +587,19 @@ out:
 static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 {
 	bool had_identity = wg->identity.has_identity;
-	struct wgt_keypair *keypair;
 	struct wgt_peer *peer;
+	u8 clamped[WGT_KEY_LEN];
+	bool same;
+
+	/* The identity keeps its key clamped: compare like with like. */
+	memcpy(clamped, key, WGT_KEY_LEN);
+	curve25519_clamp_secret(clamped);
+	down_read(&wg->identity.lock);
+	same = had_identity && !crypto_memneq(clamped, wg->identity.private_key, WGT_KEY_LEN);
+	up_read(&wg->identity.lock);
+	memzero_explicit(clamped, WGT_KEY_LEN);
+	if (same)
+		return;
 
 	wgt_identity_set(&wg->identity, key);
 	wgt_cookie_checker_set_key(&wg->cookie_checker, wg->identity.public_key);
@@ -597,10 +612,7 @@ static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 	}
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wgt_peer_forget_handshake(peer);
-		keypair = wgt_keypairs_current(&peer->keypairs);
-		if (keypair)
-			WRITE_ONCE(keypair->sending_valid, false);
-		wgt_keypair_put(keypair);
+		wgt_keypairs_stop_sending(&peer->keypairs);
 		if (!had_identity && netif_running(wg->dev) &&
 		    !skb_queue_empty(&peer->staged_queue))
 			wgt_send_staged(peer);
@@ -625,6 +637,7 @@ static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **attrs = info->attrs;
 	unsigned int npeers = 0;
 	struct wgt_device *wg;
+	struct wgt_peer *peer;
 	struct nlattr *nla;
 	u32 changed = 0;
 	int ret = 0, rem;
@@ -671,7 +684,14 @@ static int wgt_set_device(struct sk_buff *skb, struct genl_info *info)
 		changed |= WGT_SET_LISTEN_PORT;
 	}
 	if (attrs[WGDEVICE_A_FWMARK]) {
-		wg->fwmark = nla_get_u32(attrs[WGDEVICE_A_FWMARK]);
+		u32 mark = nla_get_u32(attrs[WGDEVICE_A_FWMARK]);
+
+		/* Rules may route a marked packet elsewhere: routes made without it go. */
+		if (mark != wg->fwmark) {
+			wg->fwmark = mark;
+			list_for_each_entry(peer, &wg->peer_list, peer_list)
+				wgt_peer_clear_route(peer);
+		}
 		changed |= WGT_SET_FWMARK;
 	}
 	if (attrs[WGDEVICE_A_FLAGS] &&

@@ -11,8 +11,10 @@
  * Each token is one step below, tagged where it happens. Both sides keep a
  * running hash of everything said (h, "hash": it binds the transcript) and
  * a chaining key (ck) into which every Diffie-Hellman result is mixed. The
- * final chaining key yields the two transport keys. Every function here
- * runs in process context (the handshake worker, timers' work items).
+ * final chaining key yields the two transport keys. The handshake's
+ * functions run in process context (the handshake worker, timers' work
+ * items); the keypairs' (wgt_keypairs_current(), wgt_keypair_put(), the
+ * replay check) also run on the data path, in softirq.
  */
 #include <asm/unaligned.h>
 #include <linux/ktime.h>
@@ -618,6 +620,30 @@ void wgt_keypair_put(struct wgt_keypair *keypair)
 }
 
 /**
+ * wgt_keypairs_stop_sending() - send no more with the current or next keypair
+ * @keypairs: the peer's slots
+ *
+ * Both may still receive: packets already in flight to us are not lost.
+ * The next packet to send finds no valid keypair and starts a handshake.
+ */
+void wgt_keypairs_stop_sending(struct wgt_keypairs *keypairs)
+{
+	struct wgt_keypair *keypair;
+
+	spin_lock_bh(&keypairs->lock);
+	keypair = rcu_dereference_protected(keypairs->current_keypair,
+					    lockdep_is_held(&keypairs->lock));
+	if (keypair)
+		WRITE_ONCE(keypair->sending_valid, false);
+	/* An unconfirmed "next" would become current, and send, on its first data. */
+	keypair = rcu_dereference_protected(keypairs->next_keypair,
+					    lockdep_is_held(&keypairs->lock));
+	if (keypair)
+		WRITE_ONCE(keypair->sending_valid, false);
+	spin_unlock_bh(&keypairs->lock);
+}
+
+/**
  * wgt_keypairs_current() - a reference to the keypair to send with
  * @keypairs: the peer's slots
  *
@@ -729,11 +755,12 @@ struct wgt_keypair *wgt_noise_begin_session(struct wgt_handshake *hs,
 	} else {
 		wgt_keypairs_set(keypairs, &keypairs->next_keypair, keypair);
 	}
-	spin_unlock_bh(&keypairs->lock);
+	/* Under the lock: once it is dropped, a clear may free the keypair. */
 	trace_keypair_create(wg->dev, peer->public_key,
 			     le32_to_cpu(keypair->entry.index),
 			     le32_to_cpu(keypair->remote_index),
 			     keypair->i_am_initiator);
+	spin_unlock_bh(&keypairs->lock);
 	return keypair;
 }
 

@@ -38,7 +38,8 @@ struct wgt_replay {
  * @entry: our receiver index for this session, in the device's index
  *	table: data messages from the peer name it
  * @refcount: the peer's keypair slots and each packet in flight hold one;
- *	whoever holds a keypair also holds its peer
+ *	whoever holds a keypair must hold its peer too (the last put reads
+ *	@entry's peer), since the keypair itself holds none
  * @rcu: the keys are wiped and freed after a grace period
  * @sending_key: ChaCha20-Poly1305 key for what we send
  * @receiving_key: and for what we receive
@@ -165,6 +166,7 @@ bool wgt_keypairs_received_with(struct wgt_keypairs *keypairs,
 struct wgt_keypair *wgt_keypair_get(struct wgt_keypair *keypair);
 void wgt_keypair_put(struct wgt_keypair *keypair);
 struct wgt_keypair *wgt_keypairs_current(struct wgt_keypairs *keypairs);
+void wgt_keypairs_stop_sending(struct wgt_keypairs *keypairs);
 bool wgt_replay_check(struct wgt_replay *replay, u64 counter);
 
 int wgt_keypair_slab_init(void);

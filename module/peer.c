@@ -320,12 +320,22 @@ void wgt_peer_reset_sessions(struct wgt_peer *peer)
 }
 
 /**
- * wgt_peer_clear_route() - forget the cached route to the endpoint
+ * wgt_peer_clear_route() - forget the route to the endpoint: the cached
+ * one, and our source address for it, so routing chooses both afresh
  * @peer: the peer
+ *
+ * For when the old route may be wrong: a handshake that got no answer
+ * (chapter 3's timers), a new fwmark that routing rules may read
+ * (chapter 1). The next authenticated packet from the peer teaches the
+ * source address again.
  */
 void wgt_peer_clear_route(struct wgt_peer *peer)
 {
+	write_lock_bh(&peer->endpoint_lock);
+	/* local6 is the widest of our side's fields: local4 and the ifindex go too */
+	memset(&peer->endpoint.local6, 0, sizeof(peer->endpoint.local6));
 	dst_cache_reset(&peer->route_cache);
+	write_unlock_bh(&peer->endpoint_lock);
 }
 
 /* Same family, address, port (and IPv6 scope)? */

@@ -40,7 +40,8 @@ enum wgt_crypt_state {
 /**
  * struct wgt_crypt_cb - what a data message carries in skb->cb while it is
  * in the pipeline
- * @keypair: the session's keys; a reference, and through it one on the peer
+ * @keypair: the session's keys; a reference (the batch holds one on the
+ *	peer as well, which struct wgt_keypair asks of its holders)
  * @counter: the message's counter, the nonce of its encryption
  * @state: an enum wgt_crypt_state: set to PENDING before the packet enters
  *	the queues, then once by the worker (wgt_crypt_drain())

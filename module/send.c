@@ -332,7 +332,7 @@ static void wgt_queue_for_encryption(struct wgt_peer *peer,
 	cpu = wgt_next_cpu(&wg->encrypt_cpu);
 	for (skb = first; skb; skb = wgt_crypt_cb(skb)->batch_next)
 		trace_tx_encrypt_enqueue(skb, cpu);
-	/* The batch holds the keypair, and so the peer, until it is sent. */
+	/* The batch holds the keypair, and the peer the keypair needs, until it is sent. */
 	wgt_peer_get(peer);
 	wgt_crypt_cb(first)->keypair = wgt_keypair_get(keypair);
 	wgt_crypt_cb(first)->state = WGT_CRYPT_PENDING;

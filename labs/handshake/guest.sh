@@ -1,19 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Handshakes, a rekey and cookies under load (chapter 3), inside the VM
+# Handshakes, a fresh start and cookies under load (chapter 3), inside the VM
 # (make lab-handshake boots the VM with it). wgtour.ko is loaded again
 # with time_divisor=5, so that the protocol's timers fire within the lab.
 # Two namespaces (labs/topo/two-peers.sh), wgtour wga in wgt-a and wgb in
 # wgt-b, each the other's peer. Under traces/handshake.bt: a ping from
 # wgt-a (no session yet: a handshake); a pause, for the keepalive timer; a
-# rekey (wgt-a sets its private key again, the same key: its sessions stop
-# sending, the next packet starts a handshake); then a flood of initiations
-# at wgb (tests/lib/hs_tool.py, from wgt-a's namespace) until wgb is under
-# load, and one more rekey and ping: wgb answers wga's initiation with a
-# cookie reply, wga retries with the cookie (MAC2) when its retransmission
-# timer fires. traces/render_handshake.py turns the trace into a summary,
-# a message sequence diagram and a timer timeline.
+# fresh start (wga down and up: its sessions are gone, chapter 1, so the
+# next packet starts a handshake; setting the key it already has would
+# change nothing); then a flood of initiations at wgb (tests/lib/hs_tool.py,
+# from wgt-a's namespace, wga started afresh again) until wgb is under
+# load, and a ping: wgb answers wga's initiation with a cookie reply, wga
+# retries with the cookie (MAC2) when its retransmission timer fires.
+# traces/render_handshake.py turns the trace into a summary, a message
+# sequence diagram and a timer timeline.
 #
 # usage: labs/handshake/guest.sh [OUTDIR]   (default: build/labs/handshake)
 # OUTDIR gets: trace.txt (raw), summary.txt (what is printed), flood.txt
@@ -60,6 +61,13 @@ ping_traced()
 		sed -n '/^    \$ /p; s/^/    /; /packets transmitted/p'
 }
 
+# wga down and up: no session left, the next packet handshakes
+fresh_start()
+{
+	run ip -n wgt-a link set wga down
+	run ip -n wgt-a link set wga up
+}
+
 wgb_under_load()
 {
 	grep -q ' under_load dev=wgb on=1$' "$out/trace.txt"
@@ -72,19 +80,25 @@ traffic()
 	ping_traced 10
 	step "a pause of 3 s: wga received the reply and sent nothing back, its keepalive timer fires"
 	sleep 3
-	step "2. a rekey: wgt-a sets its private key again (the same key); the next packet handshakes"
-	run ip netns exec wgt-a wg set wga private-key /tmp/topo-a.key
+	step "2. a fresh start: wga goes down and up, its sessions go; the next packet handshakes"
+	fresh_start
 	ping_traced 10
-	step "3. under load: a flood of initiations at wgb (${flood[0]} s at most), from wgt-a's namespace"
+	# wgb sent the reply: without wga's keepalive, wgb would start a
+	# handshake of its own (new_handshake) in the middle of step 3
+	step "a pause of 3 s: wga's keepalive again, so that wgb waits for nothing"
+	sleep 3
+	# wga starts afresh first, so that its initiation leaves with the ping,
+	# the moment wgb is found under load (which can end a second later)
+	step "3. under load: wga starts afresh, then a flood of initiations at wgb (${flood[0]} s at most), from wgt-a's namespace"
+	fresh_start
 	run ip netns exec wgt-a python3 tests/lib/hs_tool.py flood 192.0.2.2 51821 \
 		"$(cat /tmp/topo-b.pub)" "${flood[@]}" > "$out/flood.txt" 2>&1 &
 	pid=$!
 	if wgt_wait_until --every 0.5 --while-alive "$pid" 30 wgb_under_load; then
-		step "wgb is under load; wgt-a rekeys and pings: a cookie reply, then a retry with MAC2"
+		step "wgb is under load; wga pings: a cookie reply, then a retry with MAC2"
 	else
-		step "wgb did not go under load (no under_load in the trace): rekey and ping anyway"
+		step "wgb did not go under load (no under_load in the trace): wga pings anyway"
 	fi
-	run ip netns exec wgt-a wg set wga private-key /tmp/topo-a.key
 	ping_traced 20
 	wait "$pid"
 	sed -n 's/^/    flood: /; /^    flood: \(sent\|replies\|rate\|elapsed\) /p' "$out/flood.txt"
@@ -102,8 +116,9 @@ How a handshake goes (chapter 3, module/noise.c, cookie.c, timers.c, receive.c):
      checks MAC1, consumes it (handshake_receive), makes its keypair (keypair_create
      initiator=0) and sends its response (type=2); the initiator consumes it and makes
      its own (initiator=1). Each side's keypair index is the other's remote index.
-  2. A new private key (even the same one) stops every session from sending: the next
-     packet starts a new handshake at once (module/netlink.c, wgt_set_private_key).
+  2. A device taken down loses its sessions (module/device.c, wgt_close): once it is
+     up, the next packet starts a new handshake at once. (Setting the private key it
+     already has changes nothing: module/netlink.c, wgt_set_private_key.)
   3. A device whose handshake queue holds 512 messages or more is under load for at
      least a second (under_load): it then wants MAC2, a MAC under a cookie only the
      sender's address can have received. An initiation without one gets a cookie reply

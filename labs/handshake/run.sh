@@ -3,7 +3,7 @@
 #
 # make lab-handshake: boot the lab VM and run the handshake lab in it
 # (labs/handshake/guest.sh): wgtour.ko with time_divisor=5, two devices,
-# a handshake, a rekey, a cookie exchange under a flood of initiations,
+# a handshake, a fresh start (wga down and up), a cookie exchange under a flood of initiations,
 # traced by traces/handshake.bt. The trace is rendered here, on the host,
 # by traces/render_handshake.py. Results are left in
 # build/labs/handshake/: trace.txt, summary.txt, sequence.svg, timers.svg,

@@ -3,7 +3,7 @@
 #
 # traces/render_handshake.py (make lab-handshake, chapter 3) on a trace
 # written by hand in traces/handshake.bt's format
-# (tests/host/data/lab-handshake-trace.txt: a handshake, a rekey, a flood
+# (tests/host/data/lab-handshake-trace.txt: two handshakes, a flood
 # that puts wgb under load, a cookie reply and the retry, the timers, and
 # the counts bpftrace prints at its exit). It renders the summary and both
 # pictures; its checker passes them, and fails doctored copies: an

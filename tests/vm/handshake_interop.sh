@@ -31,7 +31,9 @@
 #     sides read twice, unchanged), after the pings, before any bulk traffic.
 # Then, in scenario 1: our device reset (link down, up) and a ping from our
 # side completes a second handshake (wireguard-go still holds the old
-# session); and iperf3 TCP both ways for 3 s completes (throughput in the
+# session); "wg syncconf" with the configuration the device already has
+# leaves the session as it is (the next ping sends no initiation); and
+# iperf3 TCP both ways for 3 s completes (throughput in the
 # diagnostics, not asserted). Last, a peer pair with different psks must
 # not complete a handshake either way: no ping, no latest handshake on
 # either side, no keypair on ours as initiator (as responder it derives one,
@@ -58,7 +60,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-ktap_plan 17
+ktap_plan 18
 
 wgt_go_prepare
 umask 077
@@ -243,6 +245,18 @@ after=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
 echo "# after the reset: keypairs we initiated: $before before, $after after"
 ktap_check "1: after ip link set down/up, our ping completes a new handshake (we initiate)" \
 	'[ $ping_rc = 0 ] && [ "$after" -gt "$before" ]'
+# wg syncconf with the configuration the device already has (its own
+# showconf, private key included) changes nothing: the session stays, and
+# the next ping starts no handshake.
+before=$(our_events $n | grep -c '^handshake_send.* type=1 ')
+ip netns exec $A bash -c "wg showconf wga$n > '$tmp/wga.conf' && wg syncconf wga$n '$tmp/wga.conf'"
+sync_rc=$?
+pings $A 10.0.$n.2
+ping_rc=$?
+after=$(our_events $n | grep -c '^handshake_send.* type=1 ')
+echo "# wg syncconf, same configuration: rc $sync_rc; initiations we sent: $before before, $after after the ping"
+ktap_check "1: wg syncconf with the same configuration keeps the session (ping, no new initiation)" \
+	'[ $sync_rc = 0 ] && [ $ping_rc = 0 ] && [ "$after" = "$before" ]'
 up=$(iperf $A $B 10.0.$n.2)
 up_rc=$?
 ktap_check "1: iperf3 TCP ours -> wireguard-go, 3 s, completes (${up:-?} Mbit/s)" \

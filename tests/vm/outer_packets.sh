@@ -17,7 +17,11 @@
 #               answered; in a's mangle OUTPUT, outer UDP to b's port with
 #               mark 0x4d2 counts > 0 (the handshake and every data
 #               message), with any other mark 0.
-#   2 fwmark 6  the same over outer IPv6 (both endpoints moved to
+#     remark    a rule routes mark 0x77a to a table where b is unreachable;
+#               with the route cached under 0x4d2 (one ping answered),
+#               "wg set wga0 fwmark 0x77a": none of 3 pings answered; back
+#               to 0x4d2: answered again.
+#   2 fwmark 6  the same as 1 over outer IPv6 (both endpoints moved to
 #               [2001:db8:1::N]:port), with ip6tables.
 #   3 inner 6   a's mangle OUTPUT marks inner packets "-o wga0 -j MARK
 #   4 inner 4   --set-mark 0x99", and a conntrack rule makes sure inner
@@ -89,7 +93,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-ktap_plan 11
+ktap_plan 12
 
 umask 077
 wgt_keys "$tmp" a b
@@ -201,6 +205,29 @@ fwmark_check()
 
 echo "# fwmark: starts at $(($(date +%s) - t_start)) s"
 fwmark_check 4 192.0.2.2
+
+# A new fwmark routes the next packet: a rule sends mark 0x77a to a table
+# where b's address is unreachable. The rule comes first, and a ping
+# caches the route again under 0x4d2; then only the mark changes.
+ip -n $A rule add fwmark 0x77a table 177
+ip -n $A route add unreachable 192.0.2.2 table 177
+sent=0 got=0
+pings $A -c 1 -W 3 10.0.0.2
+cached=$got
+ip netns exec $A wg set wga0 fwmark 0x77a
+sent=0 got=0
+pings $A -c 3 -i 0.2 -W 1 10.0.0.2
+marked=$got
+ip netns exec $A wg set wga0 fwmark $FWMARK
+sent=0 got=0
+pings $A -c 3 -i 0.2 -W 3 -w 10 10.0.0.2
+back=$got
+ip -n $A rule del fwmark 0x77a table 177
+ip -n $A route flush table 177
+echo "# new fwmark: under $FWMARK $cached of 1 answered; under 0x77a (unreachable) $marked of 3; under $FWMARK again $back of 3"
+ktap_check "fwmark change, outer IPv4: the next packets are routed with the new mark (0x77a, unreachable: $marked of 3 answered) and then the old one again ($back of 3)" \
+	'[ "$cached" = 1 ] && [ "$marked" = 0 ] && [ "$back" -ge 1 ]'
+
 set_outer 6
 fwmark_check 6 2001:db8:1::2
 
