@@ -20,7 +20,12 @@
         the cookie replies (64 bytes, type 3)
         that come back, and decrypt some with the key only the holder of
         the private key could have used and our MAC1 as associated data.
-        Prints one "key value" line per number.
+        Each cookie so opened keys the MAC2 of one more initiation, sent
+        from the socket the cookie was for, with an all-zero ephemeral key:
+        a responder under load that accepts the MAC2 processes it and
+        rejects it further on ("bad ephemeral key"), which no other message
+        of the flood draws; a cookie reply to one is counted apart
+        (mac2_refused). Prints one "key value" line per number.
 
 The initiations of the flood carry random bytes where the ephemeral key, the
 encrypted static key and timestamp go: they pass the MAC1 check (which only
@@ -137,17 +142,34 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
     msgs = flood_messages(pubkey, 256)
     mac1_of = {struct.unpack_from("<I", m, 4)[0]: mac1 for m, mac1 in msgs}
     sent = send_errors = replies = other = verified = bad = 0
+    mac2_sent = mac2_refused = 0
+    probes = set()      # the sender indices of the MAC2 initiations
     first_reply = None
 
+    def send_mac2(s, cookie):
+        """One initiation the cookie vouches for, doomed at its ephemeral."""
+        nonlocal mac2_sent
+        index = os.urandom(4)
+        body = noise_ref.header(1) + index + b"\x00" * 32 + os.urandom(48 + 28)
+        try:
+            s.sendto(noise_ref.add_macs(body, pubkey, cookie), (host, port))
+            mac2_sent += 1
+            probes.add(struct.unpack("<I", index)[0])
+        except OSError:
+            pass
+
     def drain():
-        nonlocal replies, other, verified, bad, first_reply
+        nonlocal replies, other, verified, bad, first_reply, mac2_refused
         for s in socks:
             while True:
                 try:
                     r = s.recv(2048)
                 except (BlockingIOError, ConnectionRefusedError):
                     break
-                if len(r) == COOKIE_REPLY_LEN and r[:4] == noise_ref.header(3):
+                if (len(r) == COOKIE_REPLY_LEN and r[:4] == noise_ref.header(3)
+                        and struct.unpack_from("<I", r, 4)[0] in probes):
+                    mac2_refused += 1   # a cookie reply to a MAC2 initiation
+                elif len(r) == COOKIE_REPLY_LEN and r[:4] == noise_ref.header(3):
                     replies += 1
                     if first_reply is None:
                         first_reply = time.monotonic() - start
@@ -155,11 +177,13 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
                     if verified + bad < 8:
                         idx = struct.unpack_from("<I", r, 4)[0]
                         try:
-                            noise_ref.Initiator.consume_cookie_reply(
+                            cookie = noise_ref.Initiator.consume_cookie_reply(
                                 r, pubkey, mac1_of[idx])
                             verified += 1
                         except (ValueError, KeyError, AssertionError):
                             bad += 1
+                        else:
+                            send_mac2(s, cookie)
                 else:
                     other += 1
 
@@ -192,7 +216,8 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
         select.select(socks, [], [], 0.2)
         drain()
     os.write(wfd, (f"{sent} {send_errors} {elapsed:.3f} {replies} {other} "
-                   f"{verified} {bad} {first_reply if first_reply is not None else -1:.3f}\n").encode())
+                   f"{verified} {bad} {first_reply if first_reply is not None else -1:.3f} "
+                   f"{mac2_sent} {mac2_refused}\n").encode())
     os.close(wfd)
 
 
@@ -223,7 +248,7 @@ def flood(host, port, pubkey_b64, seconds, total, procs, nsockets, burst,
         os.waitpid(pid, 0)
     rows = [line.split() for line in data.decode().splitlines()]
     sums = {"sent": 0, "send_errors": 0, "replies": 0, "other": 0,
-            "verified": 0, "bad": 0}
+            "verified": 0, "bad": 0, "mac2_sent": 0, "mac2_refused": 0}
     elapsed = 0.0
     first = []
     for r in rows:
@@ -236,6 +261,8 @@ def flood(host, port, pubkey_b64, seconds, total, procs, nsockets, burst,
         sums["bad"] += int(r[6])
         if float(r[7]) >= 0:
             first.append(float(r[7]))
+        sums["mac2_sent"] += int(r[8])
+        sums["mac2_refused"] += int(r[9])
     print(f"procs {len(rows)}")
     for k, v in sums.items():
         print(f"{k} {v}")

@@ -26,7 +26,7 @@ trap 'topo_down; wgt_stock_unload; rm -rf "$out"' EXIT
 
 ktap_plan 5
 holder=$(cat /run/wgtour-netstamp.pid 2> /dev/null)
-ktap_check "a process holds a socket with SO_TIMESTAMP for the whole boot (pid ${holder:-none})" \
+ktap_check "the process that holds SO_TIMESTAMP on for the boot (pid ${holder:-none}) is alive and holds a socket" \
 	'[ -n "$holder" ] && ls -l "/proc/$holder/fd" 2> /dev/null | grep -q "socket:"'
 
 # flips SECONDS - open and close a socket with SO_TIMESTAMP 25 times a

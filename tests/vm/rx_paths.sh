@@ -131,19 +131,21 @@ ping1()
 	}
 }
 
-# iperf PROTO(tcp|udp|burst|burst-out) ADDR - iperf3 for 1 s between A and ADDR in B.
-# tcp, udp: --bidir; prints "fwd_mbit rev_mbit fwd_loss rev_loss" (loss: %
-# for UDP, - for TCP); fails unless both directions carried data (and, for
-# UDP, lost less than half). burst: UDP from B to A only (-R), as fast as
-# 100 Mbit/s allows, so that many datagrams are being decrypted at once on
-# both CPUs; prints "mbit packets lost out_of_order"; fails unless at
-# least 100 arrived and none out of order (chapter 4: NAPI hands a peer's
-# packets to the stack in the order they came, however the decryption
-# finished). burst-out: the same from A to B (iperf3's server in B counts
-# what arrived, and the client reports it): our device's sending order.
+# iperf PROTO(tcp|udp|burst|burst-out) ADDR - iperf3 for 1 s between A and
+# ADDR, B's address (burst-out: A's). tcp, udp: --bidir; prints "fwd_mbit
+# rev_mbit fwd_loss rev_loss" (loss: % for UDP, - for TCP); fails unless
+# both directions carried data (and, for UDP, lost less than half). burst:
+# UDP from B to A only, as fast as 100 Mbit/s allows, so that many
+# datagrams are being decrypted at once on both CPUs; prints "mbit arrived
+# lost out_of_order"; fails unless at least 100 arrived and none out of
+# order (chapter 4: NAPI hands a peer's packets to the stack in the order
+# they came, however the decryption finished). burst-out: the same from A
+# to B: our device's sending order. In both the client receives (-R): only
+# the receiver counts datagrams out of order, and iperf3 does not send that
+# count to the other side.
 iperf()
 {
-	local proto=$1 addr=$2 pidf=$tmp/iperf-b.pid rc t0 ns secs=1
+	local proto=$1 addr=$2 pidf=$tmp/iperf-srv.pid rc t0 ns secs=1 srv=$B cli=$A
 	t0=$(date +%s)
 	local -a opt=(--bidir)
 	# On a slow kernel (make check-debug) a first segment lost to a full
@@ -152,9 +154,9 @@ iperf()
 	[ "$proto" = tcp ] && secs=${WGTOUR_SLOW:-1}
 	[ "$proto" = udp ] && opt=(--bidir -u -b 2M -l 1200)
 	[ "$proto" = burst ] && opt=(-R -u -b 100M -l 1200)
-	[ "$proto" = burst-out ] && opt=(-u -b 100M -l 1200)
-	wgt_iperf_server $B "$pidf" 0.2 || return 1
-	wgt_iperf_client $A $((40 + secs)) "$tmp/iperf" "$addr" $secs "${opt[@]}"
+	[ "$proto" = burst-out ] && opt=(-R -u -b 100M -l 1200) srv=$A cli=$B
+	wgt_iperf_server $srv "$pidf" 0.2 || return 1
+	wgt_iperf_client $cli $((40 + secs)) "$tmp/iperf" "$addr" $secs "${opt[@]}"
 	rc=$?
 	wgt_iperf_stop 0 "$tmp"/iperf-*.pid
 	python3 - "$tmp/iperf.json" "$proto" <<-'EOF'
@@ -162,9 +164,11 @@ iperf()
 	try:
 	    end = json.load(open(sys.argv[1]))["end"]
 	    if sys.argv[2].startswith("burst"):
+	        # the receiver's stream: packets is what the sender sent
 	        s = end["streams"][0]["udp"]
-	        print(f"{s['bits_per_second'] / 1e6:.1f} {s['packets']} {s['lost_packets']} {s['out_of_order']}", end=" ")
-	        sys.exit(0 if s["packets"] >= 100 and s["out_of_order"] == 0 else 1)
+	        arrived = s["packets"] - s["lost_packets"]
+	        print(f"{s['bits_per_second'] / 1e6:.1f} {arrived} {s['lost_packets']} {s['out_of_order']}", end=" ")
+	        sys.exit(0 if arrived >= 100 and s["out_of_order"] == 0 else 1)
 	    f, r = end["sum_received"], end["sum_received_bidir_reverse"]
 	except (ValueError, KeyError, OSError) as e:
 	    print(f"- - - - no result: {e!r}")
@@ -220,11 +224,11 @@ combos()
 		done
 		res=$(iperf burst $to)
 		rc=$?
-		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst into our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " datagrams, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
+		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst into our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " arrived, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
 			'[ $rc = 0 ]'
-		res=$(iperf burst-out $to)
+		res=$(iperf burst-out $from_b)
 		rc=$?
-		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst from our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " datagrams, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
+		ktap_check "$label: IPv$inner in IPv$outer: a UDP burst from our device arrives in order ($(awk '{ print $1 " Mbit/s, " $2 " arrived, " $3 " lost, " $4 " out of order, " $5 " s" }' <<< "$res"))" \
 			'[ $rc = 0 ]'
 		ep=$(our_endpoint "$n")
 		want=$(wgt_endpoint $outer 2 $PORT_B)
