@@ -128,8 +128,10 @@ How a handshake goes (chapter 3, module/noise.c, cookie.c, timers.c, receive.c):
      and nothing sent, retransmit_handshake without a response, new_handshake after data
      sent and nothing heard; here every time is divided by time_divisor.
 What answered the flood (cookie replies to it, refusals, drops) is counted, not traced
-event by event: the counts are at the end of the summary. Times are those of an
-emulated machine.
+event by event: the counts are at the end of the summary. The flooder also keys one
+initiation with each of a few cookies it opened (MAC2), with an all-zero ephemeral key:
+wgb takes those past the cookie check, under load too, and refuses them further on
+("bad ephemeral key"). Times are those of an emulated machine.
 TEXT
 }
 
