@@ -236,27 +236,37 @@ iperf()
 # 1: IPv4, no psk, we initiate; then a reset, and iperf3.
 scenario 1 4 - ours "1 (IPv4, no psk)"
 n=1
-before=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
-ip -n $A link set wga$n down
-ip -n $A link set wga$n up
-pings $A 10.0.$n.2
-ping_rc=$?
-after=$(our_events $n | grep -c '^keypair_create.*initiator=1$')
+# around PATTERN ACTION - run ACTION (a function) on pair n, then a ping
+# from our side; sets before and after (our events matching PATTERN),
+# act_rc and ping_rc
+around()
+{
+	before=$(our_events $n | grep -c "$1")
+	$2
+	act_rc=$?
+	pings $A 10.0.$n.2
+	ping_rc=$?
+	after=$(our_events $n | grep -c "$1")
+}
+reset_link()
+{
+	ip -n $A link set wga$n down && ip -n $A link set wga$n up
+}
+# wg syncconf with the configuration the device already has (its own
+# showconf, private key included) must change nothing: the session stays,
+# and the next ping starts no handshake.
+same_config()
+{
+	ip netns exec $A bash -c "wg showconf wga$n > '$tmp/wga.conf' && wg syncconf wga$n '$tmp/wga.conf'"
+}
+around '^keypair_create.*initiator=1$' reset_link
 echo "# after the reset: keypairs we initiated: $before before, $after after"
 ktap_check "1: after ip link set down/up, our ping completes a new handshake (we initiate)" \
-	'[ $ping_rc = 0 ] && [ "$after" -gt "$before" ]'
-# wg syncconf with the configuration the device already has (its own
-# showconf, private key included) changes nothing: the session stays, and
-# the next ping starts no handshake.
-before=$(our_events $n | grep -c '^handshake_send.* type=1 ')
-ip netns exec $A bash -c "wg showconf wga$n > '$tmp/wga.conf' && wg syncconf wga$n '$tmp/wga.conf'"
-sync_rc=$?
-pings $A 10.0.$n.2
-ping_rc=$?
-after=$(our_events $n | grep -c '^handshake_send.* type=1 ')
-echo "# wg syncconf, same configuration: rc $sync_rc; initiations we sent: $before before, $after after the ping"
+	'[ $act_rc = 0 ] && [ $ping_rc = 0 ] && [ "$after" -gt "$before" ]'
+around '^handshake_send.* type=1 ' same_config
+echo "# wg syncconf, same configuration: rc $act_rc; initiations we sent: $before before, $after after the ping"
 ktap_check "1: wg syncconf with the same configuration keeps the session (ping, no new initiation)" \
-	'[ $sync_rc = 0 ] && [ $ping_rc = 0 ] && [ "$after" = "$before" ]'
+	'[ $act_rc = 0 ] && [ $ping_rc = 0 ] && [ "$after" = "$before" ]'
 up=$(iperf $A $B 10.0.$n.2)
 up_rc=$?
 ktap_check "1: iperf3 TCP ours -> wireguard-go, 3 s, completes (${up:-?} Mbit/s)" \
