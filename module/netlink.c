@@ -595,7 +595,9 @@ static void wgt_set_private_key(struct wgt_device *wg, const u8 *key)
 	memcpy(clamped, key, WGT_KEY_LEN);
 	curve25519_clamp_secret(clamped);
 	down_read(&wg->identity.lock);
-	same = had_identity && !crypto_memneq(clamped, wg->identity.private_key, WGT_KEY_LEN);
+	/* (all zeros clamps to a valid key: a request to clear is never "same") */
+	same = had_identity && memchr_inv(key, 0, WGT_KEY_LEN) &&
+	       !crypto_memneq(clamped, wg->identity.private_key, WGT_KEY_LEN);
 	up_read(&wg->identity.lock);
 	memzero_explicit(clamped, WGT_KEY_LEN);
 	if (same)

@@ -686,7 +686,8 @@ static void wgt_keypairs_set(struct wgt_keypairs *keypairs,
  * at once. The responder must wait: the keypair goes to "next" until the
  * initiator's first data message shows it arrived (chapter 3, "Keypairs").
  *
- * Return: the new keypair (the slots hold the reference), or NULL.
+ * Return: the new keypair, or NULL. The slots hold the reference, and a
+ * clear may drop it at any time: the callers only test it against NULL.
  */
 struct wgt_keypair *wgt_noise_begin_session(struct wgt_handshake *hs,
 					    struct wgt_keypairs *keypairs)

@@ -19,6 +19,10 @@ umask 077
 # Fixed inputs: 103 key pairs, a PSK, and a peer with 1,000 allowed IPs.
 wgt_keys "$work" {0..102}
 wg genpsk > "$work/psk"
+# 31 zero bytes and 0x40, what the clamping makes of an all-zero key; and
+# the all-zero key
+echo AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEA= > "$work/kclamped0"
+echo AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= > "$work/kzero"
 big=$(for i in $(seq 0 499); do echo "10.$((i / 250)).$((i % 250)).0/24"; done;
       for i in $(seq 0 499); do printf 'fd00:%x::/64\n' "$i"; done)
 big=$(echo "$big" | paste -sd,)
@@ -73,6 +77,11 @@ scenario()
 	ip link set wgd1 up
 	ip link set wgd0 down
 	ip link set wgd0 up
+	# The key an all-zero key clamps to, then the all-zero key: a request
+	# to remove the key, which must not pass for "the same key again".
+	ip link add wgd2 type wireguard
+	wg set wgd2 private-key "$work/kclamped0"
+	wg set wgd2 private-key "$work/kzero"
 }
 
 run_on()
@@ -85,6 +94,7 @@ run_on()
 	wg show all dump > "$work/$name.dump"
 	ip link del wgd0
 	ip link del wgd1
+	ip link del wgd2
 }
 
 ktap_plan 6
