@@ -116,7 +116,7 @@ How a handshake goes (chapter 3, module/noise.c, cookie.c, timers.c, receive.c):
      checks MAC1, consumes it (handshake_receive), makes its keypair (keypair_create
      initiator=0) and sends its response (type=2); the initiator consumes it and makes
      its own (initiator=1). Each side's keypair index is the other's remote index.
-  2. A device taken down loses its sessions (module/device.c, wgt_close): once it is
+  2. A device taken down loses its sessions (module/device.c, wgt_stop): once it is
      up, the next packet starts a new handshake at once. (Setting the private key it
      already has changes nothing: module/netlink.c, wgt_set_private_key.)
   3. A device whose handshake queue holds 512 messages or more is under load for at

@@ -16,7 +16,7 @@
 #        fails, a failure of ours, never a skip)
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 1 ] || { sed -n '3,15p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '3,16p' "$0" >&2; exit 2; }
 if [ "${WGT_BT_INSIDE:-}" != 1 ]; then
 	WGT_BT_INSIDE=1 exec unshare -m "$0" "$@"
 	exit 2

@@ -79,18 +79,17 @@ expect_without()
 
 expect_first()
 {
-	# Each STAGE event 1 ns after the first wgtour event of its skb (since
-	# the skb's last STAGE): still in its packet, ahead of the stages
-	# that come before it. Read in time order: bpftrace prints its CPUs'
-	# buffers in turn, not the events in time order.
+	# Each STAGE event 1 ns after the event that opened its packet (rx_udp;
+	# tx_xmit, or tx_gso_segment for a segment): still in its packet, the
+	# skb's address reused by no other yet, ahead of the stages that come
+	# before it. Read in time order: bpftrace prints its CPUs' buffers in
+	# turn, not the events in time order.
 	{ grep -v '^[0-9]' "$sample"; grep '^[0-9]' "$sample" | sort -s -n -k1,1; } |
 	awk -v stage="$1" '{ skb = "" }
 		match($0, / skbaddr=[^ ]*/) { skb = substr($0, RSTART, RLENGTH) }
-		skb != "" && $5 == stage && skb in first {
-			$1 = sprintf("%.0f", first[skb] + 1); delete first[skb]; moved++
-		}
-		skb != "" && $5 ~ /^[rt]x_/ && $5 != stage && (!(skb in first) || $1 < first[skb]) {
-			first[skb] = $1
+		skb != "" && $5 ~ /^(rx_udp|tx_xmit|tx_gso_segment)$/ { opened[skb] = $1 }
+		skb != "" && $5 == stage && skb in opened {
+			$1 = sprintf("%.0f", opened[skb] + 1); moved++
 		}
 		{ print }
 		END { if (!moved) print "no " stage " event moved" > "/dev/stderr" }' > "$tmp/order.txt"
