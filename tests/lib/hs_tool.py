@@ -166,16 +166,18 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
                     r = s.recv(2048)
                 except (BlockingIOError, ConnectionRefusedError):
                     break
-                if (len(r) == COOKIE_REPLY_LEN and r[:4] == noise_ref.header(3)
-                        and struct.unpack_from("<I", r, 4)[0] in probes):
+                if len(r) != COOKIE_REPLY_LEN or r[:4] != noise_ref.header(3):
+                    other += 1
+                    continue
+                idx = struct.unpack_from("<I", r, 4)[0]
+                if idx in probes:
                     mac2_refused += 1   # a cookie reply to a MAC2 initiation
-                elif len(r) == COOKIE_REPLY_LEN and r[:4] == noise_ref.header(3):
+                else:
                     replies += 1
                     if first_reply is None:
                         first_reply = time.monotonic() - start
                     # Decrypting is slow in pure Python: check a sample.
                     if verified + bad < 8:
-                        idx = struct.unpack_from("<I", r, 4)[0]
                         try:
                             cookie = noise_ref.Initiator.consume_cookie_reply(
                                 r, pubkey, mac1_of[idx])
@@ -184,8 +186,6 @@ def flood_worker(host, port, pubkey, seconds, quota, nsockets, burst, pause,
                             bad += 1
                         else:
                             send_mac2(s, cookie)
-                else:
-                    other += 1
 
     start = time.monotonic()
     deadline = start + seconds
